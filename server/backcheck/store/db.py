@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from backcheck.workflow import (
     ACTORS,
@@ -38,8 +38,8 @@ from backcheck.workflow import (
 
 STORE_DIR = ".backcheck"
 DB_NAME = "state.db"
-#: How long SQLite itself waits for a lock before our retry loop takes over (milliseconds).
-BUSY_TIMEOUT_MS = 2000
+#: How long SQLite waits for a lock before our retry loop reports it and tries again (ms).
+BUSY_TIMEOUT_MS = 250
 #: Total time a store operation keeps retrying a locked database before giving up (seconds).
 LOCK_DEADLINE_S = 30.0
 #: Research notes older than this are stale (the agent's reuse window, shown in the TUI).
@@ -407,7 +407,7 @@ class Store:
         with self._lock:
             self.conn.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
