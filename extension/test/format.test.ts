@@ -1,0 +1,44 @@
+/** Unit tests for how server results and status are shown. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseRoutes, routeItems, statusText, testSummary } from "../src/format";
+
+const routes = {
+  routes: [
+    { file: "app/items.py", line: 12, function: "list_items", methods: ["GET"], path: "/items", framework: "fastapi", auth: true, auth_via: ["get_current_user"], public: false },
+    { file: "app/items.py", line: 30, function: "delete_item", methods: ["DELETE"], path: "/items/{id}", framework: "fastapi", auth: false, auth_via: [], public: false },
+    { file: "app/health.py", line: 3, function: "health", methods: ["GET"], path: "/health", framework: "fastapi", auth: false, auth_via: [], public: true },
+    { nonsense: true },
+  ],
+};
+
+test("routes: unauthenticated first, paths resolved, lines made 0-based", () => {
+  const items = routeItems(routes, "/ws");
+  assert.equal(items.length, 3);
+  assert.equal(items[0].label, "DELETE /items/{id}");
+  assert.match(items[0].detail, /^NO AUTH/);
+  assert.equal(items[0].file, "/ws/app/items.py");
+  assert.equal(items[0].line, 29);
+  assert.match(items.find((i) => i.label === "GET /items")!.detail, /auth: get_current_user/);
+  assert.match(items.find((i) => i.label === "GET /health")!.detail, /^public/);
+});
+
+test("routes: a bare list and junk are accepted", () => {
+  assert.equal(parseRoutes(routes.routes).length, 3);
+  assert.deepEqual(parseRoutes(null), []);
+  assert.deepEqual(parseRoutes("x"), []);
+});
+
+test("test summary from counts, from text, and from an unknown shape", () => {
+  assert.equal(testSummary({ passed: 3, failed: 1 }), "3 passed, 1 failed");
+  assert.equal(testSummary({ summary: "all 7 passed" }), "all 7 passed");
+  assert.match(testSummary(null), /Problems panel/);
+});
+
+test("status text follows the client state and the task phase", () => {
+  assert.match(statusText("starting").text, /loading~spin/);
+  assert.match(statusText("stopped").text, /error/);
+  assert.equal(statusText("running", { state: "idle" }).text, "$(check) backcheck");
+  assert.equal(statusText("running", { state: "task", phase: "research" }).text, "$(loading~spin) backcheck: research");
+  assert.equal(statusText("running", { state: "scanning" }).text, "$(loading~spin) backcheck: scanning");
+});
