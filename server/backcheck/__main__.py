@@ -1,0 +1,5 @@
+"""`python -m backcheck` runs the command-line interface."""
+
+from backcheck.cli import main
+
+raise SystemExit(main())

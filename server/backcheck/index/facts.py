@@ -1,0 +1,266 @@
+"""Per-file facts: a compact, picklable summary of what one module declares and calls.
+
+Facts are what the cross-file project model and the project-level rules read, so the syntax tree can be
+dropped after the single walk. Expressions are summarised into small value objects (`Ref`, `Const`,
+`CallV`, ...) that keep just enough to resolve names, paths and dependency chains.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+
+# ---- expression summaries -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Ref:
+    """A name or attribute chain as written, e.g. `router`, `fastapi.Depends`, `db.query().all`."""
+
+    name: str
+
+
+@dataclass(slots=True)
+class Const:
+    """A literal constant (str, int, float, bool, None, bytes)."""
+
+    value: Any
+
+
+@dataclass(slots=True)
+class FStr:
+    """An f-string or string concatenation; `prefix` is its constant leading text, `parts` the names in it."""
+
+    prefix: str
+    names: list[str]
+
+
+@dataclass(slots=True)
+class Seq:
+    """A list, tuple or set display."""
+
+    items: list[Any]
+
+
+@dataclass(slots=True)
+class Map:
+    """A dict display; keys are summaries (None for `**spread`)."""
+
+    keys: list[Any]
+    values: list[Any]
+
+
+@dataclass(slots=True)
+class Sub:
+    """A subscript such as `Annotated[User, Depends(f)]`."""
+
+    value: Any
+    index: Any
+
+
+@dataclass(slots=True)
+class CallV:
+    """A call: the callee as a dotted chain plus summarised arguments and its position."""
+
+    func: str
+    args: list[Any]
+    kwargs: dict[str, Any]
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    # Texts of the `with` items enclosing the call inside its function, innermost last.
+    within: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Other:
+    """Any other expression; `kind` is the ast class name and `names` the names it mentions."""
+
+    kind: str
+    names: list[str] = field(default_factory=list)
+
+
+def dotted(node: ast.AST) -> str | None:
+    """`a.b.c` for Name/Attribute chains; calls in the chain become `()`: `db.query(X).all` -> `db.query().all`."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            break
+        elif isinstance(node, ast.Call):
+            parts.append("()")
+            node = node.func
+        elif isinstance(node, ast.Subscript):
+            parts.append("[]")
+            node = node.value
+        else:
+            return None
+    out = ""
+    for part in reversed(parts):
+        if part in ("()", "[]"):
+            out += part
+        else:
+            out = f"{out}.{part}" if out else part
+    return out
+
+
+def names_in(node: ast.AST) -> list[str]:
+    """Every Name id and dotted chain mentioned inside an expression (bounded)."""
+    found: list[str] = []
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.Name, ast.Attribute)):
+            text = dotted(sub)
+            if text:
+                found.append(text)
+        if len(found) > 40:
+            break
+    return found
+
+
+def summarize(node: ast.AST | None, depth: int = 0) -> Any:
+    """A small picklable summary of an expression."""
+    if node is None:
+        return None
+    if depth > 6:
+        return Other(type(node).__name__)
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, (str, int, float, bool, bytes)) or value is None:
+            return Const(value)
+        return Other("Constant")
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        text = dotted(node)
+        return Ref(text) if text else Other(type(node).__name__, names_in(node))
+    if isinstance(node, ast.Call):
+        return call_summary(node, depth)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return Seq([summarize(e, depth + 1) for e in node.elts[:64]])
+    if isinstance(node, ast.Dict):
+        return Map(
+            [summarize(k, depth + 1) for k in node.keys[:64]],
+            [summarize(v, depth + 1) for v in node.values[:64]],
+        )
+    if isinstance(node, ast.Subscript):
+        return Sub(summarize(node.value, depth + 1), summarize(node.slice, depth + 1))
+    if isinstance(node, ast.JoinedStr):
+        prefix = ""
+        for value in node.values:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                prefix += value.value
+            else:
+                break
+        return FStr(prefix, names_in(node))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = summarize(node.left, depth + 1), summarize(node.right, depth + 1)
+        if isinstance(left, Const) and isinstance(right, Const) and isinstance(left.value, str):
+            return Const(left.value + str(right.value))
+        prefix = left.value if isinstance(left, Const) and isinstance(left.value, str) else (
+            left.prefix if isinstance(left, FStr) else ""
+        )
+        return FStr(prefix, names_in(node))
+    if isinstance(node, ast.Starred):
+        return summarize(node.value, depth + 1)
+    return Other(type(node).__name__, names_in(node))
+
+
+def call_summary(node: ast.Call, depth: int = 0, within: tuple[str, ...] = ()) -> CallV:
+    func = dotted(node.func) or f"<{type(node.func).__name__}>"
+    return CallV(
+        func=func,
+        args=[summarize(a, depth + 1) for a in node.args[:16]],
+        kwargs={k.arg or "**": summarize(k.value, depth + 1) for k in node.keywords[:24]},
+        line=node.lineno,
+        col=node.col_offset,
+        end_line=node.end_lineno or node.lineno,
+        end_col=node.end_col_offset or node.col_offset,
+        within=within,
+    )
+
+
+# ---- declarations ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Param:
+    name: str
+    annotation: Any
+    default: Any
+
+
+@dataclass(slots=True)
+class FuncFacts:
+    """One function or method and what its body does."""
+
+    name: str
+    qualname: str
+    line: int  # the `def` line
+    col: int
+    first_line: int  # the first decorator's line (or the def line)
+    end_line: int
+    is_async: bool
+    decorators: list[Any]
+    params: list[Param]
+    returns: Any  # annotation summary or None
+    calls: list[CallV] = field(default_factory=list)
+    # Summaries of every `return` value.
+    return_values: list[Any] = field(default_factory=list)
+    # Exception constructors raised (`raise HTTPException(status_code=401)` -> its CallV).
+    raises: list[Any] = field(default_factory=list)
+    # Dotted names read anywhere in the body (attribute chains such as `request.user.is_authenticated`).
+    reads: set[str] = field(default_factory=set)
+    # Local names bound in the body to a summarised value (last binding wins).
+    locals: dict[str, Any] = field(default_factory=dict)
+    # Comparison against status codes 401/403 and similar cheap body signals.
+    flags: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class ClassFacts:
+    name: str
+    qualname: str
+    line: int
+    col: int
+    first_line: int
+    end_line: int
+    bases: list[str]
+    decorators: list[Any]
+    attrs: dict[str, Any]
+    methods: dict[str, FuncFacts]
+    keywords: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class FileFacts:
+    """Everything the project model needs from one file."""
+
+    path: str  # path relative to the project root, with forward slashes
+    module: str  # dotted module name from the root ("app.routers.users")
+    is_package: bool
+    # local name -> fully qualified imported name ("Depends" -> "fastapi.Depends")
+    imports: dict[str, str]
+    # module-level names bound to a value: name -> (summary, line)
+    assigns: dict[str, tuple[Any, int]]
+    functions: dict[str, FuncFacts]
+    classes: dict[str, ClassFacts]
+    # calls made at module level or inside functions that set the app up (include_router, register, ...)
+    calls: list[CallV]
+    # line numbers of comment-marked suppressions: line -> set of codes ("*" = all)
+    suppressions: dict[int, set[str]]
+    # `# backcheck: public` marker lines
+    public_markers: set[int]
+    lines: int
+    downgraded: bool = False
+    # Facts that individual rules store for their project-level pass: code -> picklable data.
+    rule_data: dict[str, Any] = field(default_factory=dict)
+
+    def all_functions(self):
+        """Module functions, then methods of every class."""
+        yield from self.functions.values()
+        for cls in self.classes.values():
+            yield from cls.methods.values()

@@ -1,0 +1,1 @@
+"""Renderers for findings: text for people, JSON and SARIF for tools."""

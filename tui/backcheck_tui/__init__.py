@@ -1,0 +1,1 @@
+"""backcheck companion TUI."""
