@@ -97,7 +97,7 @@ class FastAPIIndex:
                         key=key,
                         is_app=kind == "app",
                         facts=facts,
-                        prefix=_const_str(value.kwargs.get("prefix")) or "",
+                        prefix=self.project.static_str(facts, value.kwargs.get("prefix")) or "",
                         dependencies=_seq(value.kwargs.get("dependencies")),
                     )
 
@@ -129,7 +129,8 @@ class FastAPIIndex:
             if child is None or child == parent:
                 continue
             self.routers[child].parents.append(
-                (parent, _const_str(call.kwargs.get("prefix")) or "", _seq(call.kwargs.get("dependencies")), facts)
+                (parent, self.project.static_str(facts, call.kwargs.get("prefix")) or "",
+                 _seq(call.kwargs.get("dependencies")), facts)
             )
 
     def mounts(self, key: tuple[str, str], seen: frozenset = frozenset()) -> list[tuple[str, list[tuple[Any, FileFacts, str]]]]:
@@ -169,10 +170,11 @@ class FastAPIIndex:
         owner, _, verb = decorator.func.rpartition(".")
         if not owner or verb not in _VERBS | {"api_route", "route", "websocket", "websocket_route"}:
             return []
-        key = self.router_key(facts, owner)
+        key = self.router_key(facts, owner) or self._param_router(facts, func, owner)
         if key is None:
             return []
-        path = _const_str(decorator.args[0]) if decorator.args else _const_str(decorator.kwargs.get("path"))
+        raw_path = decorator.args[0] if decorator.args else decorator.kwargs.get("path")
+        path = self.project.static_str(facts, raw_path)
         if path is None:
             path = ""
         if verb in _VERBS:
@@ -189,6 +191,22 @@ class FastAPIIndex:
             "module": facts.module,
         }
         return self._build(facts, func, key, path, methods, route_deps, extra)
+
+    def _param_router(self, facts: FileFacts, func: FuncFacts, owner: str) -> tuple[str, str] | None:
+        """`def setup(app: FastAPI): @app.get(...)`: an app or router handed to the enclosing function."""
+        if "." not in func.qualname:
+            return None
+        outer = facts.functions.get(func.qualname.split(".")[0])
+        if outer is None:
+            return None
+        for param in outer.params:
+            if param.name == owner and isinstance(param.annotation, Ref):
+                kind = self._kind_of_callee(facts, param.annotation.name)
+                if kind:
+                    key = (facts.module, f"{outer.name}:{owner}")
+                    self.routers.setdefault(key, RouterObj(key=key, is_app=kind == "app", facts=facts))
+                    return key
+        return None
 
     def _added(self, facts: FileFacts, call: CallV) -> list[Route]:
         key = self.router_key(facts, call.func[: -len(".add_api_route")])

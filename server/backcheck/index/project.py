@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator
 
-from backcheck.index.facts import CallV, ClassFacts, FileFacts, FuncFacts, Ref
+from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Ref
 
 if TYPE_CHECKING:
     from backcheck.config import Settings
@@ -62,6 +62,7 @@ class Route:
 # Paths and handler names that are public by design: sign-in flows, landing pages, docs, health.
 _PUBLIC_WORDS = re.compile(
     r"(^|[/_\-.])(login|log_in|logout|log_out|signin|sign_in|signout|signup|sign_up|register|registration|"
+    r"health\w*|"
     r"token|refresh|password[_\-]?(reset|recovery|forgot)|reset[_\-]?password|forgot|recover|"
     r"activate|verify[_\-]?email|confirm|callback|oauth|sso|health|healthz|livez|readyz|ping|status|"
     r"version|docs|redoc|swagger|openapi|robots|favicon|static|about|index|home|welcome)([/_\-.]|$)",
@@ -183,6 +184,37 @@ class Project:
         for owner_facts, owner in self.class_mro(facts, cls):
             if isinstance(owner, ClassFacts) and name in owner.attrs:
                 return owner_facts, owner.attrs[name]
+        return None
+
+    def static_str(self, facts: FileFacts, value: Any, depth: int = 0) -> str | None:
+        """The string a summary stands for when it is known statically: a literal, a module constant, a
+        settings attribute (`settings.API_V1_STR` on a pydantic Settings instance), an f-string of those."""
+        if depth > 8 or value is None:
+            return None
+        if isinstance(value, Const):
+            return value.value if isinstance(value.value, str) else None
+        if isinstance(value, Ref):
+            qualified = self.qualify(facts, value.name)
+            found = self.lookup(qualified)
+            if found and found[1] == "assign":
+                return self.static_str(found[0], found[2][0], depth + 1)
+            # `instance.ATTR` where instance = SomeClass(): the class attribute's default
+            owner, _, attr = qualified.rpartition(".")
+            holder = self.lookup(owner) if owner else None
+            if holder and holder[1] == "assign" and isinstance(holder[2][0], CallV):
+                cls = self.resolve(holder[0], holder[2][0].func)
+                if cls and cls[1] == "class":
+                    found_attr = self.class_attr(cls[0], cls[2], attr)
+                    if found_attr:
+                        raw = found_attr[1]
+                        raw = raw[2] if isinstance(raw, tuple) and raw and raw[0] == "annotated" else raw
+                        return self.static_str(found_attr[0], raw, depth + 1)
+            if holder and holder[1] == "class":
+                found_attr = self.class_attr(holder[0], holder[2], attr)
+                if found_attr:
+                    raw = found_attr[1]
+                    raw = raw[2] if isinstance(raw, tuple) and raw and raw[0] == "annotated" else raw
+                    return self.static_str(found_attr[0], raw, depth + 1)
         return None
 
     def all_calls(self) -> Iterator[tuple[FileFacts, CallV]]:
