@@ -1,0 +1,1 @@
+"""Shop API: orders, products, users and file uploads for the web shop."""

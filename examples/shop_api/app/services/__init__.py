@@ -1,0 +1,1 @@
+"""Business logic; routers call these and never touch the session themselves."""
