@@ -4,22 +4,18 @@ import { promises as fs, constants as fsConstants } from "fs";
 import * as os from "os";
 import * as vscode from "vscode";
 import {
+  DidChangeConfigurationNotification,
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
   ServerOptions,
   State,
 } from "vscode-languageclient/node";
-import {
-  CLIENT_ID,
-  CLIENT_NAME,
-  CLIENT_SETTINGS,
-  CONFIG_SECTION,
-  STATUS_NOTIFICATION,
-} from "./constants";
+import { CLIENT_ID, CLIENT_NAME, CONFIG_SECTION, EXTENSION_ID, STATUS_NOTIFICATION } from "./constants";
 import { ServerStatus } from "./format";
 import { BackcheckCommand, argsFor, describe, discover, DiscoveryHost, explainFailure } from "./interpreter";
 import { pythonExtensionInstalled, selectedInterpreter } from "./python";
+import { nestServerSettings } from "./settings";
 
 const PROBE_TIMEOUT_MS = 15_000;
 
@@ -46,14 +42,21 @@ const nodeHost: DiscoveryHost = {
   },
 };
 
-/** The settings forwarded to the server: the `backcheck` section minus what only the extension reads. */
+/** Every `backcheck.*` key the extension contributes, read from its own package.json. */
+function contributedKeys(): string[] {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  const props = ext?.packageJSON?.contributes?.configuration?.properties ?? {};
+  return Object.keys(props);
+}
+
+/** The settings forwarded to the server: only those the user set, nested like `[tool.backcheck]`. */
 export function serverSettings(resource?: vscode.Uri): Record<string, unknown> {
-  const config = vscode.workspace.getConfiguration(CONFIG_SECTION, resource);
-  const plain = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
-  for (const key of CLIENT_SETTINGS) {
-    delete plain[key];
-  }
-  return plain;
+  const config = vscode.workspace.getConfiguration(undefined, resource);
+  const entries = contributedKeys().map((key): [string, unknown] => {
+    const seen = config.inspect(key);
+    return [key, seen?.workspaceFolderValue ?? seen?.workspaceValue ?? seen?.globalValue];
+  });
+  return nestServerSettings(entries);
 }
 
 /** The language server's lifecycle as the UI sees it. */
@@ -119,6 +122,17 @@ export class BackcheckServer implements vscode.Disposable {
     return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
   }
 
+  /** Pushes the user's `backcheck.*` settings to the running server after a change. */
+  async sendSettings(): Promise<void> {
+    const client = this.client;
+    if (client?.state === State.Running) {
+      const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
+      await client.sendNotification(DidChangeConfigurationNotification.type, {
+        settings: { [CONFIG_SECTION]: serverSettings(resource) },
+      });
+    }
+  }
+
   /** The client state ("starting", "running", "stopped") and the last status the server sent. */
   get currentStatus(): { client: string; server: ServerStatus } {
     return { client: this.clientState, server: this.serverStatus };
@@ -178,10 +192,25 @@ export class BackcheckServer implements vscode.Disposable {
       outputChannel: this.output,
       initializationOptions: serverSettings(resource),
       synchronize: {
-        configurationSection: CONFIG_SECTION,
         fileEvents: vscode.workspace.createFileSystemWatcher("**/{*.py,pyproject.toml}"),
       },
       diagnosticCollectionName: CLIENT_ID,
+      middleware: {
+        workspace: {
+          // Answers workspace/configuration for our section with explicit values only, like initializationOptions.
+          configuration: async (params, token, next) => {
+            const fallback = await next(params, token);
+            if (!Array.isArray(fallback)) {
+              return fallback;
+            }
+            return params.items.map((item, i) =>
+              item.section === CONFIG_SECTION
+                ? serverSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : resource)
+                : fallback[i],
+            );
+          },
+        },
+      },
     };
     const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
     client.onDidChangeState((e) => {

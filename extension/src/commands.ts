@@ -101,7 +101,7 @@ async function showRoutes(server: BackcheckServer): Promise<void> {
     return;
   }
   const picked = await vscode.window.showQuickPick(items, {
-    title: `backcheck: ${items.length} routes`,
+    title: `backcheck: ${items.length} route${items.length === 1 ? "" : "s"}`,
     matchOnDescription: true,
     matchOnDetail: true,
   });

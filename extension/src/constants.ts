@@ -2,6 +2,8 @@
 
 /** Language client id; also the prefix of the `backcheck.trace.server` setting the client reads. */
 export const CLIENT_ID = "backcheck";
+/** `publisher.name` from package.json. */
+export const EXTENSION_ID = "backcheck.backcheck";
 export const CLIENT_NAME = "backcheck";
 export const CONFIG_SECTION = "backcheck";
 export const OUTPUT_CHANNEL_NAME = "backcheck";

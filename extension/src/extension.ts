@@ -22,6 +22,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${CONFIG_SECTION}.path`)) {
         void current.restart();
+      } else if (e.affectsConfiguration(CONFIG_SECTION)) {
+        void current.sendSettings();
       }
     }),
   );

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseRoutes, routeItems, statusText, testSummary } from "../src/format";
+import { isClientSetting, nestServerSettings } from "../src/settings";
 
 const routes = {
   routes: [
@@ -41,4 +42,19 @@ test("status text follows the client state and the task phase", () => {
   assert.equal(statusText("running", { state: "idle" }).text, "$(check) backcheck");
   assert.equal(statusText("running", { state: "task", phase: "research" }).text, "$(loading~spin) backcheck: research");
   assert.equal(statusText("running", { state: "scanning" }).text, "$(loading~spin) backcheck: scanning");
+});
+
+test("server settings: only set values, nested, client-side ones left out", () => {
+  const nested = nestServerSettings([
+    ["backcheck.path", "/x/backcheck"],
+    ["backcheck.trace.server", "verbose"],
+    ["backcheck.public", ["/health"]],
+    ["backcheck.select", undefined],
+    ["backcheck.agent.model", "m"],
+    ["backcheck.agent.max_turns", 3],
+    ["other.key", 1],
+  ]);
+  assert.deepEqual(nested, { public: ["/health"], agent: { model: "m", max_turns: 3 } });
+  assert.ok(isClientSetting("backcheck.trace.server"));
+  assert.ok(!isClientSetting("backcheck.agent.model"));
 });
