@@ -297,6 +297,8 @@ class Store:
     migrated_from: int | None = None
     on_busy: Callable[[int], None] | None = None
     lock_deadline: float = LOCK_DEADLINE_S
+    #: Source of timestamps (tests pass a fixed clock for reproducible screenshots).
+    clock: Callable[[], float] = time.time
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- opening ---------------------------------------------------------------------------
@@ -318,6 +320,7 @@ class Store:
         *,
         on_busy: Callable[[int], None] | None = None,
         lock_deadline: float = LOCK_DEADLINE_S,
+        clock: Callable[[], float] = time.time,
     ) -> Store:
         """Open (creating if needed) and migrate the store of ``workspace``.
 
@@ -341,7 +344,8 @@ class Store:
         )
         conn.row_factory = sqlite3.Row
         store = cls(
-            workspace, path, conn, created=created, on_busy=on_busy, lock_deadline=lock_deadline
+            workspace, path, conn, created=created, on_busy=on_busy, lock_deadline=lock_deadline,
+            clock=clock,
         )
         try:
             store._retry(store._configure)
@@ -504,7 +508,7 @@ class Store:
         if not title:
             raise ValueError("a task needs a title")
         _check_actor(actor)
-        now = time.time()
+        now = self.clock()
 
         def write(c: sqlite3.Connection) -> int:
             cur = c.execute(
@@ -547,7 +551,7 @@ class Store:
     def advance(self, task_id: int, actor: str = "person", note: str | None = None) -> Task:
         """Mark the current phase done and start the next; after verify, the task is done."""
         _check_actor(actor)
-        now = time.time()
+        now = self.clock()
 
         def write(c: sqlite3.Connection) -> None:
             task = _task_row(c, task_id)
@@ -583,7 +587,7 @@ class Store:
         """
         _check_actor(actor)
         target = phase_index(phase)
-        now = time.time()
+        now = self.clock()
 
         def write(c: sqlite3.Connection) -> None:
             task = _task_row(c, task_id)
@@ -616,7 +620,7 @@ class Store:
             phase = task.current_phase if task.status != "open" or i == 0 else PHASES[i - 1]
 
         def write(c: sqlite3.Connection) -> None:
-            now = time.time()
+            now = self.clock()
             _transition(c, task_id, phase, "reopened", actor, now, note)
             c.execute(
                 "UPDATE tasks SET current_phase = ?, status = 'open', updated = ? WHERE id = ?",
@@ -633,7 +637,7 @@ class Store:
     ) -> Task:
         """Mark the current phase failed (e.g. verify found failing tests); fails the task too."""
         _check_actor(actor)
-        now = time.time()
+        now = self.clock()
 
         def write(c: sqlite3.Connection) -> None:
             task = _task_row(c, task_id)
@@ -648,7 +652,7 @@ class Store:
 
     def set_task_status(self, task_id: int, status: str) -> Task:
         """Set a task's status (open, done, failed, cancelled)."""
-        now = time.time()
+        now = self.clock()
         self._write(
             lambda c: c.execute(
                 "UPDATE tasks SET status = ?, updated = ? WHERE id = ?", (status, now, task_id)
@@ -682,7 +686,7 @@ class Store:
             raise ValueError("a note needs a title")
         topic_n = normalize_topic(topic or title)
         urls = [s.strip() for s in sources if s and s.strip()]
-        now = time.time()
+        now = self.clock()
         note_id = self._write(
             lambda c: int(
                 c.execute(
@@ -729,7 +733,7 @@ class Store:
         """The newest note on ``topic`` younger than ``max_age`` (seconds or timedelta), or None."""
         if isinstance(max_age, timedelta):
             max_age = max_age.total_seconds()
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         row = self._read_one(
             "SELECT * FROM research_notes WHERE topic = ? AND created >= ?"
             " ORDER BY created DESC, id DESC LIMIT 1",
@@ -751,7 +755,7 @@ class Store:
         self, command: Sequence[str], task_id: int | None = None, pid: int | None = None
     ) -> int:
         """Record a run that is starting; returns its id."""
-        now = time.time()
+        now = self.clock()
         return self._write(
             lambda c: int(
                 c.execute(
@@ -795,7 +799,7 @@ class Store:
         }.get(outcome)
         if counter is None:
             raise ValueError(f"unknown outcome {outcome!r}")
-        now = time.time()
+        now = self.clock()
 
         def write(c: sqlite3.Connection) -> int:
             rid = int(
@@ -816,7 +820,7 @@ class Store:
         """Close a run with pytest's exit code (0 passed, 1 failed, 2 interrupted, else error)."""
         if status is None:
             status = {0: "passed", 1: "failed", 2: "interrupted"}.get(exit_code, "error")
-        now = time.time()
+        now = self.clock()
         self._write(
             lambda c: c.execute(
                 "UPDATE test_runs SET finished = ?, status = ?, exit_code = ? WHERE id = ?",
@@ -866,7 +870,7 @@ class Store:
 
     def add_checklist_snapshot(self, task_id: int | None, items: Sequence[dict[str, Any]]) -> int:
         """Store the checklist as computed now (a list of JSON-able dicts)."""
-        now = time.time()
+        now = self.clock()
         return self._write(
             lambda c: int(
                 c.execute(
@@ -891,7 +895,7 @@ class Store:
 
     def start_agent_run(self, task_id: int | None, model: str, pid: int | None = None) -> int:
         """Record an agent run that is starting; returns its id."""
-        now = time.time()
+        now = self.clock()
         pid = os.getpid() if pid is None else pid
         return self._write(
             lambda c: int(
@@ -905,7 +909,7 @@ class Store:
 
     def request_agent_stop(self, run_id: int) -> None:
         """Ask a running agent to stop (it checks :meth:`agent_stop_requested` between turns)."""
-        now = time.time()
+        now = self.clock()
         self._write(
             lambda c: c.execute(
                 "UPDATE agent_runs SET stop_requested = COALESCE(stop_requested, ?) WHERE id = ?",
@@ -920,7 +924,7 @@ class Store:
 
     def finish_agent_run(self, run_id: int, status: str, detail: str | None = None) -> None:
         """Close an agent run: done, failed, stopped or budget (a budget ran out)."""
-        now = time.time()
+        now = self.clock()
         self._write(
             lambda c: c.execute(
                 "UPDATE agent_runs SET finished = ?, status = ?, detail = ? WHERE id = ?",
@@ -952,7 +956,7 @@ class Store:
         run_id: int | None = None,
     ) -> int:
         """Append a transcript entry; ``content`` is any JSON-able value (text or blocks)."""
-        now = time.time()
+        now = self.clock()
         payload = json.dumps(content, default=str)
         return self._write(
             lambda c: int(
@@ -1001,7 +1005,7 @@ class Store:
         run_id: int | None = None,
     ) -> int:
         """Record the usage and cost of one model call."""
-        now = time.time()
+        now = self.clock()
         return self._write(
             lambda c: int(
                 c.execute(
@@ -1033,6 +1037,20 @@ class Store:
             params,
         )
         return UsageTotals(*tuple(row))  # type: ignore[arg-type]
+
+    def usage_by_task(self) -> dict[int | None, UsageTotals]:
+        """Summed usage per task id (None for usage recorded without a task)."""
+        rows = self._read(
+            "SELECT task_id, SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),"
+            " SUM(cache_creation_tokens), SUM(cost_usd), MAX(model), COUNT(*)"
+            " FROM agent_usage GROUP BY task_id"
+        )
+        return {r[0]: UsageTotals(*tuple(r)[1:]) for r in rows}
+
+    def list_agent_runs(self, limit: int = 20) -> list[AgentRun]:
+        """Recent agent runs, newest first."""
+        rows = self._read("SELECT * FROM agent_runs ORDER BY id DESC LIMIT ?", (limit,))
+        return [AgentRun(**dict(r)) for r in rows]
 
 
 # ---------------------------------------------------------------------------- helpers
