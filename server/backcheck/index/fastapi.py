@@ -208,6 +208,18 @@ class FastAPIIndex:
                     return key
         return None
 
+    def inline_auth(self, facts: FileFacts, func: FuncFacts) -> str | None:
+        """A handler that rejects anonymous callers itself, or through a project function it calls first."""
+        if raises_auth_error(func) and _reads_credentials(func):
+            return "inline check (rejects with 401/403)"
+        for call in func.calls[:40]:
+            if "(" in call.func or "." in call.func and call.func.split(".")[0] in ("self", "db", "session"):
+                continue
+            found = self.project.resolve(facts, call.func)
+            if found and found[1] == "function" and raises_auth_error(found[2]) and _reads_credentials(found[2]):
+                return f"inline check: {call.func}() rejects with 401/403"
+        return None
+
     def _added(self, facts: FileFacts, call: CallV) -> list[Route]:
         key = self.router_key(facts, call.func[: -len(".add_api_route")])
         endpoint = call.args[1]
@@ -233,6 +245,10 @@ class FastAPIIndex:
                 reason = self.param_auth(facts, param)
                 if reason:
                     via.append(f"parameter {param.name}: {reason}")
+            if not via:
+                reason = self.inline_auth(facts, func)
+                if reason:
+                    via.append(reason)
             routes.append(
                 Route(
                     file=facts.path,
@@ -380,6 +396,15 @@ class FastAPIIndex:
                     return f"{func.name} <- security scheme {short}"
         if raises_auth_error(func):
             return f"{func.name} (rejects with 401/403)"
+        for exc in func.raises:
+            # `raise credentials_exception` where that name is bound to HTTPException(401, ...)
+            name = exc.name if isinstance(exc, Ref) else None
+            bound = func.locals.get(name) if name else None
+            if bound is None and name:
+                found = self.project.resolve(facts, name)
+                bound = found[2][0] if found and found[1] == "assign" else None
+            if isinstance(bound, CallV) and _status_is_auth([*bound.args, *bound.kwargs.values()]):
+                return f"{func.name} (rejects with 401/403)"
         return None
 
     def _factory_auth(self, facts: FileFacts, func: FuncFacts, depth: int) -> str | None:
@@ -418,12 +443,23 @@ def raises_auth_error(func: FuncFacts) -> bool:
         if isinstance(exc, (Ref, CallV)):
             name = exc.name if isinstance(exc, Ref) else exc.func
             if re.search(r"(Unauthori[sz]ed|Forbidden|PermissionDenied|NotAuthenticated|AuthenticationFailed|"
-                         r"InvalidToken|Credentials)", name):
+                         r"InvalidToken|Credential|Unauthenticated|NotAuthori[sz]ed|AccessDenied)", name):
                 return True
     for call in func.calls:
         if call.func.rsplit(".", 1)[-1] == "abort" and _status_is_auth(call.args):
             return True
     return "auth_status" in func.flags and bool(func.raises)
+
+
+_CREDENTIAL_READS = re.compile(r"(token|authori[sz]ation|credential|signature|api_?key|jwt|bearer|"
+                               r"is_authenticated|verify)", re.I)
+
+
+def _reads_credentials(func: FuncFacts) -> bool:
+    """Whether a function looks at credentials (a token, a signature, an auth header) at all."""
+    return any(_CREDENTIAL_READS.search(name) for name in func.reads) or any(
+        _CREDENTIAL_READS.search(call.func) for call in func.calls
+    )
 
 
 def _status_is_auth(values: list[Any]) -> bool:
