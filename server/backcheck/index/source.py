@@ -36,8 +36,9 @@ def decode(data: bytes, max_bytes: int) -> str:
         raise SourceError("skipped: this looks like a binary file, not Python source")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        raise SourceError(f"skipped: {exc}") from None
+    except SyntaxError:
+        # no usable coding cookie: the bytes must be UTF-8, and decoding says where they are not
+        encoding = "utf-8"
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
