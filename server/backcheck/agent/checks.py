@@ -113,21 +113,25 @@ async def _run_with_testrun(
     except TimeoutError:
         cancel.set()
         run = await task
-        return TestOutcome(False, f"the tests took longer than {timeout:g} s and were stopped",
-                           run.id, run.exit_code)
+        return TestOutcome(
+            False,
+            f"the tests took longer than {timeout:g} s and were stopped",
+            run.id,
+            run.exit_code,
+        )
     except asyncio.CancelledError:
         cancel.set()
         await asyncio.shield(task)
         raise
     failed = [str(n) for n in store.failed_nodeids(run.id)]
     tail = testrun.read_log_tail(workspace, run.id, lines=60)
-    counts = (
-        f"{run.passed} passed, {run.failed} failed, {run.errors} errors, {run.skipped} skipped"
-    )
+    counts = f"{run.passed} passed, {run.failed} failed, {run.errors} errors, {run.skipped} skipped"
     if run.exit_code == 5:
         return TestOutcome(False, "no tests were collected", run.id, 5, [], _tail(tail))
     ok = run.exit_code == 0
-    summary = f"tests {'passed' if ok else 'FAILED'}: {counts} (run #{run.id}, exit {run.exit_code})"
+    summary = (
+        f"tests {'passed' if ok else 'FAILED'}: {counts} (run #{run.id}, exit {run.exit_code})"
+    )
     return TestOutcome(ok, summary, run.id, run.exit_code, failed, _tail(tail))
 
 
@@ -159,7 +163,9 @@ async def _run_plain(workspace: Path, argv: list[str], timeout: float) -> TestOu
     if code == 5:
         return TestOutcome(False, "no tests were collected", None, 5, [], _tail(text))
     ok = code == 0
-    failures = [ln.split(" ", 1)[1] for ln in text.splitlines() if ln.startswith(("FAILED ", "ERROR "))]
+    failures = [
+        ln.split(" ", 1)[1] for ln in text.splitlines() if ln.startswith(("FAILED ", "ERROR "))
+    ]
     summary = f"tests {'passed' if ok else 'FAILED'}: {last} (exit {code})"
     return TestOutcome(ok, summary, None, code, failures, _tail(text))
 
@@ -184,10 +190,18 @@ async def run_ruff(workspace: Path, files: list[str], timeout: float = 120.0) ->
     if argv is None:
         return RuffOutcome(True, "ruff is not installed; lint skipped", available=False)
     proc = await asyncio.create_subprocess_exec(
-        *argv, "check", "--no-cache", "--output-format", "concise", *py_files,
-        cwd=workspace, env=scrubbed_env(), stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        *argv,
+        "check",
+        "--no-cache",
+        "--output-format",
+        "concise",
+        *py_files,
+        cwd=workspace,
+        env=scrubbed_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), timeout=timeout)
     except TimeoutError:

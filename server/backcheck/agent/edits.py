@@ -83,7 +83,9 @@ def read_disk_text(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except UnicodeDecodeError:
-        raise EditRejected(f"{path.name} is not UTF-8 text; the agent only edits text files") from None
+        raise EditRejected(
+            f"{path.name} is not UTF-8 text; the agent only edits text files"
+        ) from None
     except IsADirectoryError:
         raise EditRejected(f"{path.name} is a directory") from None
 

@@ -50,9 +50,14 @@ def describe_api_error(exc: BaseException, *, base_url: str | None = None) -> st
             "the task again, or lower max_output_tokens." + _api_detail(exc)
         )
     if isinstance(exc, anthropic.PaymentRequiredError):
-        return "The Anthropic account needs credit (402): add billing in the console." + _api_detail(exc)
+        return (
+            "The Anthropic account needs credit (402): add billing in the console."
+            + _api_detail(exc)
+        )
     if isinstance(exc, anthropic.ContentTooLargeError):
-        return "The request was too large for the API (413): start a smaller task." + _api_detail(exc)
+        return "The request was too large for the API (413): start a smaller task." + _api_detail(
+            exc
+        )
     if isinstance(exc, anthropic.BadRequestError):
         return (
             "The API rejected the request as invalid (400); this is likely a backcheck bug, "

@@ -11,6 +11,7 @@ each hop checked again. Bodies are capped in size and time and converted to plai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import ipaddress
 import socket
@@ -147,8 +148,13 @@ async def _check_target(url: str, allow: tuple[str, ...]) -> tuple[httpx.URL, st
     return parsed, addresses[0]
 
 
-def _pinned_request(client: httpx.AsyncClient, url: httpx.URL, address: str | None) -> httpx.Request:
-    headers = {"user-agent": USER_AGENT, "accept": "text/html, text/plain, application/json;q=0.9, */*;q=0.5"}
+def _pinned_request(
+    client: httpx.AsyncClient, url: httpx.URL, address: str | None
+) -> httpx.Request:
+    headers = {
+        "user-agent": USER_AGENT,
+        "accept": "text/html, text/plain, application/json;q=0.9, */*;q=0.5",
+    }
     if address is None:
         return client.build_request("GET", url, headers=headers)
     host_header = url.host if url.port is None else f"{url.host}:{url.port}"
@@ -173,7 +179,9 @@ async def fetch_text(
             timeout=timeout,
         )
     except TimeoutError:
-        raise FetchError(f"{url} took longer than {timeout:g} s; try a more specific page") from None
+        raise FetchError(
+            f"{url} took longer than {timeout:g} s; try a more specific page"
+        ) from None
 
 
 async def _fetch(
@@ -190,7 +198,9 @@ async def _fetch(
             try:
                 response = await client.send(request, stream=True)
             except httpx.HTTPError as exc:
-                raise FetchError(f"could not fetch {current}: {type(exc).__name__}: {exc}") from None
+                raise FetchError(
+                    f"could not fetch {current}: {type(exc).__name__}: {exc}"
+                ) from None
             try:
                 if response.is_redirect:
                     location = response.headers.get("location", "")
@@ -199,16 +209,21 @@ async def _fetch(
                     current = urljoin(current, location)
                     continue
                 body, truncated = await _read_capped(response, max_bytes, deadline)
-                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                content_type = (
+                    response.headers.get("content-type", "").split(";")[0].strip().lower()
+                )
                 status = response.status_code
                 encoding = response.charset_encoding or "utf-8"
             finally:
                 await response.aclose()
             if content_type and not content_type.startswith(_TEXT_TYPES):
-                raise FetchError(f"{current} is {content_type}, not text; fetch an HTML or text page")
+                raise FetchError(
+                    f"{current} is {content_type}, not text; fetch an HTML or text page"
+                )
             decoded = body.decode(encoding, errors="replace")
             if content_type in ("text/html", "application/xhtml+xml") or (
-                not content_type and decoded.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
+                not content_type
+                and decoded.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
             ):
                 title, text = html_to_text(decoded)
             else:
@@ -221,10 +236,14 @@ async def _fetch(
     raise FetchError(f"{url} redirected more than {MAX_REDIRECTS} times")
 
 
-async def _read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> tuple[bytes, bool]:
+async def _read_capped(
+    response: httpx.Response, max_bytes: int, deadline: float
+) -> tuple[bytes, bool]:
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes * 4:
-        raise FetchError(f"{response.url} is {int(declared):,} bytes, over the {max_bytes:,}-byte cap")
+        raise FetchError(
+            f"{response.url} is {int(declared):,} bytes, over the {max_bytes:,}-byte cap"
+        )
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
@@ -239,12 +258,48 @@ async def _read_capped(response: httpx.Response, max_bytes: int, deadline: float
 
 # --- HTML to text ------------------------------------------------------------------------------
 
-_SKIP_TAGS = {"script", "style", "noscript", "svg", "template", "iframe", "canvas", "form", "button"}
+_SKIP_TAGS = {
+    "script",
+    "style",
+    "noscript",
+    "svg",
+    "template",
+    "iframe",
+    "canvas",
+    "form",
+    "button",
+}
 _BLOCK_TAGS = {
-    "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "ul", "ol",
-    "li", "table", "tr", "br", "hr", "blockquote", "dl", "dt", "dd", "figure", "figcaption",
-    "h1", "h2", "h3", "h4", "h5", "h6", "pre",
-}  # fmt: skip
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "aside",
+    "nav",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "tr",
+    "br",
+    "hr",
+    "blockquote",
+    "dl",
+    "dt",
+    "dd",
+    "figure",
+    "figcaption",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+}
 
 
 class _TextExtractor(HTMLParser):
@@ -307,11 +362,10 @@ class _TextExtractor(HTMLParser):
 def html_to_text(html: str) -> tuple[str, str]:
     """Return (title, readable text) of an HTML document."""
     parser = _TextExtractor()
-    try:
+    # html.parser is lenient; whatever it raises on broken markup, the text so far is kept.
+    with contextlib.suppress(Exception):
         parser.feed(html)
         parser.close()
-    except Exception:  # noqa: BLE001 - malformed markup still yields what was parsed
-        pass
     lines = [line.rstrip() for line in "".join(parser.parts).splitlines()]
     out: list[str] = []
     blank = False

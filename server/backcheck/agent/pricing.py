@@ -24,7 +24,9 @@ CACHE_WRITE_FACTOR = 1.25
 CACHE_READ_FACTOR = 0.10
 
 
-def prices_for(model: str, override: tuple[float, float] | None = None) -> tuple[float, float] | None:
+def prices_for(
+    model: str, override: tuple[float, float] | None = None
+) -> tuple[float, float] | None:
     """(input, output) dollars per million tokens for ``model``, or None when unknown."""
     if override is not None:
         return override
@@ -49,7 +51,10 @@ class Usage:
     def total_tokens(self) -> int:
         """Every token counted against the budget (cache reads and writes included)."""
         return (
-            self.input_tokens + self.output_tokens + self.cache_read_tokens + self.cache_creation_tokens
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_read_tokens
+            + self.cache_creation_tokens
         )
 
     def add(self, other: Usage) -> None:

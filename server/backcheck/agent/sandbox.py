@@ -98,7 +98,9 @@ def secret_reason(rel: PurePosixPath) -> str | None:
         if name in PRIVATE_DIRS or name.lower() in SECRET_DIRS:
             return f"{name}/ is off limits"
         if is_secret_name(name):
-            return f"{name} may hold secrets (environment files, keys and credentials are never read)"
+            return (
+                f"{name} may hold secrets (environment files, keys and credentials are never read)"
+            )
     return None
 
 
@@ -115,7 +117,9 @@ class Sandbox:
         private files.
         """
         if not isinstance(path, str) or not path.strip():
-            raise SandboxError("path is empty: give a path relative to the workspace, e.g. app/main.py")
+            raise SandboxError(
+                "path is empty: give a path relative to the workspace, e.g. app/main.py"
+            )
         raw = path.strip()
         if "\x00" in raw:
             raise SandboxError("path contains a NUL byte")
@@ -204,7 +208,9 @@ _SECRET_KEY = (
 )
 _ASSIGNMENT = re.compile(
     r"""(?ix)
-    (?P<key>["']?""" + _SECRET_KEY + r"""["']?)
+    (?P<key>["']?"""
+    + _SECRET_KEY
+    + r"""["']?)
     (?P<sep>\s*(?::=|=|:)\s*)
     (?P<quote>["']?)
     (?P<value>[^\s"',;)}\]]{4,})
@@ -225,8 +231,13 @@ def _mask_assignment(m: re.Match[str]) -> str:
     return f"{m.group('key')}{m.group('sep')}{m.group('quote')}{REDACTED}{m.group('quote')}"
 
 
-def redact(text: str, extra_secrets: tuple[str, ...] = ()) -> str:
-    """Mask API keys, tokens, private keys and secret-looking assignments in ``text``."""
+def redact(text: str, extra_secrets: tuple[str, ...] = (), *, assignments: bool = True) -> str:
+    """Mask API keys, tokens, private keys and (unless ``assignments`` is False) secret-looking
+    assignments such as ``password = "..."`` in ``text``.
+
+    What the model reads keeps assignments (test fixtures are full of harmless passwords and
+    exact text matters for edits); what is stored in notes and transcripts masks them too.
+    """
     if not text:
         return text
     out = text
@@ -237,7 +248,8 @@ def redact(text: str, extra_secrets: tuple[str, ...] = ()) -> str:
         out = pattern.sub(REDACTED, out)
     out = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", out)
     out = _URL_CREDENTIALS.sub(lambda m: f"{m.group(1)}:{REDACTED}@", out)
-    out = _ASSIGNMENT.sub(_mask_assignment, out)
+    if assignments:
+        out = _ASSIGNMENT.sub(_mask_assignment, out)
     return out
 
 

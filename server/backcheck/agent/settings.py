@@ -29,7 +29,7 @@ def default_model() -> str:
 
         literal = get_args(ModelParam)[0]
         ids = [x for x in get_args(literal) if isinstance(x, str)]
-    except Exception:
+    except (ImportError, IndexError, TypeError):
         return FALLBACK_MODEL
     best: tuple[tuple[int, int], str] | None = None
     for model_id in ids:
