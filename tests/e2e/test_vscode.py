@@ -1,15 +1,18 @@
 """backcheck in real VS Code: code-server + the packaged .vsix + headless Chromium via Playwright.
 
-Opens a FastAPI file whose DELETE route has no auth, waits for BC101 in the Problems panel, applies
-the quick fix through the lightbulb menu, sees the finding go, then runs a backcheck command from the
-command palette. Set BACKCHECK_E2E_SCREENSHOTS=DIR to keep screenshots (docs/img/problems.png comes
+Serves a copy of examples/shop_api, opens the file where `backcheck check` reports a route without
+auth (BC101), waits for that finding in the Problems panel, applies its quick fix through the
+lightbulb menu, sees the finding go, then runs a backcheck command from the command palette. Set BACKCHECK_E2E_SCREENSHOTS=DIR to keep screenshots (docs/img/problems.png comes
 from here).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,22 @@ pytestmark = [pytest.mark.xdist_group("e2e")]
 
 # Generous for a loaded 2-core CI machine; a quiet run needs a few seconds for each step.
 UI_TIMEOUT_MS = 45_000
-TARGET_FILE = "app/main.py"
+
+
+def _first_finding(workspace: Path, code: str) -> dict:
+    """The first `code` finding the CLI reports for the workspace: what the editor should show too."""
+    done = subprocess.run(
+        [sys.executable, "-m", "backcheck", "check", str(workspace), "--format", "json"]
+        + ["--select", code, "--exit-zero"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)["diagnostics"]
+    assert found, f"backcheck check finds no {code} in {workspace}; the e2e test needs one"
+    return found[0]
 
 
 def _shot(page, name: str) -> None:
@@ -40,16 +58,21 @@ def _palette(page, text: str, row_text: str, *, quick_open: bool = False) -> Non
 
 
 @pytest.fixture(scope="module")
-def page(code_server, browser):
-    """One workbench page on the fixture workspace, with app/main.py open and the Problems panel shown."""
+def target(code_server) -> dict:
+    return _first_finding(code_server.workspace, "BC101")
+
+
+@pytest.fixture(scope="module")
+def page(code_server, browser, target):
+    """One workbench page on the workspace, with the target file open and the Problems panel shown."""
     context = browser.new_context(viewport={"width": 1400, "height": 850})
     pg = context.new_page()
     pg.set_default_timeout(UI_TIMEOUT_MS)
     pg.goto(code_server.folder_url())
     pg.locator(".monaco-workbench").wait_for()
     pg.locator(".explorer-folders-view").wait_for()
-    _palette(pg, TARGET_FILE, "main.py", quick_open=True)
-    pg.locator(".monaco-editor .view-lines", has_text="FastAPI").wait_for()
+    _palette(pg, target["file"], Path(target["file"]).name, quick_open=True)
+    pg.locator(".monaco-editor .view-lines", has_text="import").wait_for()
     _palette(pg, "View: Focus Problems", "Focus Problems")
     yield pg
     context.close()
@@ -65,18 +88,16 @@ def _with_logs(code_server, step: str, fn):
         raise AssertionError(f"{step} failed: {exc}\n{code_server.logs()}") from exc
 
 
-def test_problems_panel_shows_finding_and_quick_fix_clears_it(code_server, page):
+def test_problems_panel_shows_finding_and_quick_fix_clears_it(code_server, page, target):
+    line, column = target["line"], target["column"]
     markers = page.locator(".markers-panel .monaco-list-row", has_text="BC101")
+    mine = markers.filter(has_text=f"[Ln {line}, Col {column}]")
     _with_logs(
-        code_server, "waiting for BC101 in the Problems panel", lambda: markers.first.wait_for()
+        code_server, "waiting for BC101 in the Problems panel", lambda: mine.first.wait_for()
     )
-    row = markers.first.inner_text()
+    row = mine.first.inner_text()
     assert "backcheck" in row, row
     _shot(page, "problems")
-
-    where = re.search(r"\[Ln (\d+), Col (\d+)\]", row)
-    assert where, f"no position in the Problems row: {row!r}"
-    line, column = int(where.group(1)), int(where.group(2))
     before = markers.count()
 
     # Go to the finding and open the quick-fix menu (Ctrl+.), as a person would.
@@ -89,16 +110,18 @@ def test_problems_panel_shows_finding_and_quick_fix_clears_it(code_server, page)
     _with_logs(code_server, "waiting for the quick-fix menu", lambda: actions.first.wait_for())
     titles = actions.all_inner_texts()
     _shot(page, "quick-fix")
+    editor = page.locator(".monaco-editor .view-lines")
+    text_before = editor.inner_text()
     # Prefer the rule's own fix (adding auth) over suppressing the finding.
-    target = next(
+    choice = next(
         (i for i, t in enumerate(titles) if re.search(r"auth|depend", t, re.IGNORECASE)), 0
     )
     focused = next(
         i for i in range(len(titles)) if "focused" in (actions.nth(i).get_attribute("class") or "")
     )
-    for _ in range(target - focused):
+    for _ in range(choice - focused):
         page.keyboard.press("ArrowDown")
-    for _ in range(focused - target):
+    for _ in range(focused - choice):
         page.keyboard.press("ArrowUp")
     page.keyboard.press("Enter")
 
@@ -110,9 +133,8 @@ def test_problems_panel_shows_finding_and_quick_fix_clears_it(code_server, page)
             arg=[before],
         )
 
-    _with_logs(code_server, f"waiting for BC101 to clear after {titles[target]!r}", cleared)
-    text = page.locator(".monaco-editor .view-lines").inner_text()
-    assert re.search(r"Depends|backcheck: ignore", text), text
+    _with_logs(code_server, f"waiting for BC101 to clear after {titles[choice]!r}", cleared)
+    assert editor.inner_text() != text_before, "the quick fix did not change the file"
     _shot(page, "fixed")
 
 
