@@ -5,7 +5,6 @@ import logging
 from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import generics, status, viewsets
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +12,7 @@ from rest_framework.views import APIView
 
 from catalog import services
 from catalog.models import Book, Loan, Member
+from catalog.pagination import StandardPagination
 from catalog.serializers import (
     BookSerializer,
     CheckoutSerializer,
@@ -30,7 +30,7 @@ class BookViewSet(viewsets.ModelViewSet):
 
     queryset = Book.objects.select_related("author").order_by("title", "id")
     serializer_class = BookSerializer
-    pagination_class = LimitOffsetPagination
+    pagination_class = StandardPagination
 
     def perform_create(self, serializer: BookSerializer) -> None:
         book = serializer.save(copies_available=serializer.validated_data.get("copies_total", 1))

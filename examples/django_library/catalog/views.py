@@ -2,10 +2,12 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
 
 from catalog import services
 
 
+@require_GET
 @login_required
 def dashboard(request: HttpRequest) -> JsonResponse:
     """The logged-in member's loan counts."""
@@ -15,6 +17,7 @@ def dashboard(request: HttpRequest) -> JsonResponse:
     return JsonResponse(services.member_summary(member))
 
 
+@require_GET
 def member_card(request: HttpRequest, pk: int) -> JsonResponse:
     """Data printed on a member's library card."""
     member = services.get_member(pk)
