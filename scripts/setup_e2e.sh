@@ -42,6 +42,11 @@ if (( ${#apt_missing[@]} )); then
 fi
 
 # 2. code-server, installed into its own versioned folder and moved into place only when complete.
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo none)"
+if [[ "$node_major" != "20" ]]; then
+  log "code-server $CODE_SERVER_VERSION needs Node 20 (found: $node_major); the VS Code e2e tests skip until it is installed"
+  exit 0
+fi
 CS_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
 CS_BIN="$CS_DIR/node_modules/.bin/code-server"
 if [[ ! -f "$CS_DIR/.complete" ]]; then
@@ -91,7 +96,18 @@ if [[ -f "$EXT/package.json" ]]; then
   if (( stale )); then
     t0=$(date +%s)
     log "building the extension package"
-    (cd "$EXT" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent package) >&2
+    # The extension's npm dependencies live in the cache, keyed by the lockfile, so a fresh clone links them.
+    if [[ ! -e "$EXT/node_modules" ]]; then
+      deps="$CACHE/extension-deps-$(sha256sum "$EXT/package-lock.json" | cut -c1-16)"
+      if [[ ! -f "$deps/.complete" ]]; then
+        rm -rf "$deps" && mkdir -p "$deps"
+        cp "$EXT/package.json" "$EXT/package-lock.json" "$deps/"
+        (cd "$deps" && npm ci --no-audit --no-fund --loglevel=error) >&2
+        touch "$deps/.complete"
+      fi
+      ln -s "$deps/node_modules" "$EXT/node_modules"
+    fi
+    (cd "$EXT" && npm run --silent package) >&2
     log "extension packaged in $(elapsed "$t0")"
   fi
 fi

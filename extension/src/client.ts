@@ -160,10 +160,12 @@ export class BackcheckServer implements vscode.Disposable {
     this.setState("starting");
     const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
     const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const settingPath = vscode.workspace.getConfiguration(CONFIG_SECTION, resource).get<string>("path");
     const result = await discover(
       {
-        settingPath: vscode.workspace.getConfiguration(CONFIG_SECTION, resource).get<string>("path"),
-        pythonExtensionInterpreter: await selectedInterpreter(resource),
+        settingPath,
+        // The Python extension is only asked (and so activated) when the setting leaves the choice open.
+        pythonExtensionInterpreter: settingPath?.trim() ? undefined : await selectedInterpreter(resource),
         workspaceFolders: folders,
         envPath: process.env.PATH,
         platform: process.platform,
