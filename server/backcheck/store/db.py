@@ -701,7 +701,7 @@ class Store:
     def get_note(self, note_id: int) -> Note | None:
         """The note with this id, or None."""
         row = self._read_one("SELECT * FROM research_notes WHERE id = ?", (note_id,))
-        return _note(row) if row else None
+        return note_from_row(row) if row else None
 
     def list_notes(
         self, task_id: int | None = None, search: str | None = None, limit: int = 500
@@ -725,7 +725,7 @@ class Store:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created DESC, id DESC LIMIT ?"
         params.append(limit)
-        return [_note(r) for r in self._read(sql, params)]
+        return [note_from_row(r) for r in self._read(sql, params)]
 
     def find_recent_note(
         self, topic: str, max_age: float | timedelta = NOTE_MAX_AGE_S, now: float | None = None
@@ -739,7 +739,7 @@ class Store:
             " ORDER BY created DESC, id DESC LIMIT 1",
             (normalize_topic(topic), now - max_age),
         )
-        return _note(row) if row else None
+        return note_from_row(row) if row else None
 
     def notes_for_task(self, task_id: int) -> list[Note]:
         """Notes recorded for this task only, newest first."""
@@ -747,7 +747,7 @@ class Store:
             "SELECT * FROM research_notes WHERE task_id = ? ORDER BY created DESC, id DESC",
             (task_id,),
         )
-        return [_note(r) for r in rows]
+        return [note_from_row(r) for r in rows]
 
     # -- test runs -------------------------------------------------------------------------
 
@@ -856,6 +856,11 @@ class Store:
             (run_id, after_id),
         )
         return [TestResult(**dict(r)) for r in rows]
+
+    def first_result_id(self, run_id: int) -> int | None:
+        """The id of a run's first recorded result (None before any), where watchers start."""
+        row = self._read_one("SELECT MIN(id) FROM test_results WHERE run_id = ?", (run_id,))
+        return int(row[0]) if row and row[0] is not None else None
 
     def failed_nodeids(self, run_id: int) -> list[str]:
         """Node ids that failed or errored in a run, for "re-run failed"."""
@@ -1084,7 +1089,8 @@ def _transition(
     )
 
 
-def _note(row: sqlite3.Row) -> Note:
+def note_from_row(row: Any) -> Note:
+    """Build a Note from a research_notes row (sqlite3.Row or dict; sources JSON or list)."""
     d = _decode(row)
     sources = d["sources"] if isinstance(d["sources"], list) else []
     return Note(

@@ -1,0 +1,1 @@
+"""Modal screens: new task, add note, pick a phase, pick a task."""

@@ -1,0 +1,1 @@
+"""The TUI's panels: workflow, notes, tests, checklist, agent, and the status line."""
