@@ -316,17 +316,23 @@ class AgentRunner:
         """Turn a stop requested through the store (the TUI's stop button) into cancel()."""
         while not self._cancel.is_set():
             await asyncio.sleep(STOP_POLL_SECONDS)
-            store, run_id = self._store, self.run_id
-            if store is None or run_id is None:
-                continue
-            try:
-                if store.agent_stop_requested(run_id):
-                    self._cancel.set()
-            except Exception:  # polling is best effort
-                log.debug("stop-request poll failed", exc_info=True)
+            if self._stop_requested():
+                self._cancel.set()
+
+    def _stop_requested(self) -> bool:
+        store, run_id = self._store, self.run_id
+        if store is None or run_id is None:
+            return False
+        try:
+            return bool(store.agent_stop_requested(run_id))
+        except Exception:  # polling is best effort; the run goes on
+            log.debug("stop-request check failed", exc_info=True)
+            return False
 
     def _budget_check(self, turns_done: int, started: float) -> None:
         s = self.settings
+        if self._stop_requested():
+            self._cancel.set()
         if self._cancel.is_set():
             raise _Stop("stopped", "Cancelled; the work so far is kept and can be undone.")
         if turns_done >= s.max_turns:

@@ -187,6 +187,24 @@ def call_summary(node: ast.Call, depth: int = 0, within: tuple[str, ...] = ()) -
 
 
 @dataclass(slots=True)
+class Guard:
+    """A check near the top of a function of who is calling (see `index/authcommon.py`).
+
+    kind: "rejects" (an anonymous request's branch leaves with a response or exception), "exits" (it
+    leaves with a bare `return`), "wraps" (the authenticated branch holds the rest of the function),
+    "call" (a bare call of an auth-looking function, e.g. `verify_jwt_in_request()`).
+    """
+
+    line: int
+    signal: str  # what the check reads: "request.user.is_authenticated", "token", ...
+    kind: str
+    top: bool  # nothing before it can leave the function
+    # constants and names an earlier or the same test compares with request.endpoint/path (hook exemptions)
+    exempt: list[str] = field(default_factory=list)
+    exempt_names: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Param:
     name: str
     annotation: Any
@@ -218,6 +236,8 @@ class FuncFacts:
     locals: dict[str, Any] = field(default_factory=dict)
     # Comparison against status codes 401/403 and similar cheap body signals.
     flags: set[str] = field(default_factory=set)
+    # Authentication checks among the top-level statements (`if not request.user.is_authenticated: ...`).
+    guards: list[Guard] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -258,6 +278,10 @@ class FileFacts:
     downgraded: bool = False
     # Facts that individual rules store for their project-level pass: code -> picklable data.
     rule_data: dict[str, Any] = field(default_factory=dict)
+    # Modules imported with `from module import *`, in order.
+    star_imports: list[str] = field(default_factory=list)
+    # Module-level augmented assignments `name += value`: (name, summary, line).
+    extends: list[tuple[str, Any, int]] = field(default_factory=list)
 
     def all_functions(self):
         """Module functions, then methods of every class."""

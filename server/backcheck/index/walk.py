@@ -7,6 +7,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Any
 
+from backcheck.index.authcommon import find_guards
 from backcheck.index.facts import (
     CallV,
     ClassFacts,
@@ -108,6 +109,7 @@ class Walker:
             base = ".".join([*parts, base] if base else parts)
         for alias in node.names:
             if alias.name == "*":
+                self.facts.star_imports.append(base)
                 continue
             target = f"{base}.{alias.name}" if base else alias.name
             self.facts.imports[alias.asname or alias.name] = target
@@ -154,6 +156,7 @@ class Walker:
         if self.cls is None and self.func is not None:
             # a nested function (inside an app factory): keep it findable by its own name
             self.facts.functions.setdefault(node.name, facts)
+        facts.guards = find_guards(node)
         outer_func, outer_within = self.func, self.within
         self.func, self.within = facts, ()
         self.scope.append(node.name)
@@ -235,6 +238,11 @@ class Walker:
             self.visit(node.value)
         self.visit(node.annotation)
 
+    def visit_aug_assign(self, node: ast.AugAssign) -> None:
+        if self.func is None and self.cls is None and isinstance(node.target, ast.Name):
+            self.facts.extends.append((node.target.id, summarize(node.value), node.lineno))
+        self.visit_children(node)
+
     def visit_return(self, node: ast.Return) -> None:
         if self.func is not None:
             self.func.return_values.append(summarize(node.value))
@@ -312,6 +320,7 @@ _VISITORS = {
     ast.ClassDef: Walker.visit_class,
     ast.Assign: Walker.visit_assign,
     ast.AnnAssign: Walker.visit_ann_assign,
+    ast.AugAssign: Walker.visit_aug_assign,
     ast.Return: Walker.visit_return,
     ast.Raise: Walker.visit_raise,
     ast.With: Walker.visit_with,

@@ -1,0 +1,460 @@
+"""Authentication checks written in code, shared by the Flask and Django modules.
+
+Two halves. `find_guards` runs during the single walk (from `walk.py`) and summarises the `if` statements
+near the top of a function that test who is calling (`request.user.is_authenticated`, `current_user`,
+a token, the `Authorization` header, a session key) into `Guard` facts: which branch an anonymous
+request takes and whether that branch leaves the function. The rest are project-level helpers the
+framework modules share: deciding whether a decorator, hook or handler body authenticates, and
+resolving names through star imports.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING, Any, Iterable
+
+from backcheck.index.facts import CallV, Const, FileFacts, FuncFacts, Guard, Ref, dotted
+
+if TYPE_CHECKING:
+    from backcheck.index.project import Project
+
+# Names that say "who is calling": login state, tokens, keys, permissions.
+_SIGNAL = re.compile(
+    r"(is_authenticated|is_anonymous|is_staff|is_superuser|is_admin\b|current_identity|logged_in|is_logged|"
+    r"(?<!csrf_)(?<!csrf)token|jwt|(^|[._])auth(?!or)|api_?key|apikey|bearer|credential|has_perm|has_role|"
+    r"permission|authenticat)",
+    re.I,
+)
+# The calling user object itself: `current_user`, `request.user`, `g.user`, `session["user_id"]`.
+_USER_OBJECT = re.compile(r"(^|\.)(current_user|user|user_id|current_identity)$")
+# What a check may read off the user object and still be about who is calling.
+_USER_ATTRS = re.compile(r"^(is_\w+|has_\w+|roles?|id|pk|groups|permissions|username|get_id)$")
+# Verbs of calls that check the caller when made on their own at the top of a function.
+_CHECK_CALL = re.compile(r"(verify|check|require|ensure|assert|validate|authenticat|authori[sz]e|login_required|"
+                         r"jwt_required|protect)", re.I)
+# Header, cookie and session keys that carry credentials.
+_CREDENTIAL_KEY = re.compile(r"(authori[sz]ation|token|api[-_]?key|auth|session|user|logged|jwt|bearer|login)", re.I)
+# Containers read through a string key: headers, cookies, the session.
+_KEYED = re.compile(r"(^|\.)(headers|cookies|COOKIES|META|session|environ)(\.get)?$")
+# Request attributes a hook compares with constants to exempt some endpoints.
+_ENDPOINT = re.compile(r"request\.(endpoint|path|url_rule|blueprint|url|full_path|path_info|base_url|method)")
+# Calls that end the request when they return (abort raises, sys.exit ...).
+_ABORTS = {"abort", "abort_json", "exit", "raise_for_status"}
+_MAX_STATEMENTS = 16
+
+
+# ---- during the walk ------------------------------------------------------------------------------
+
+
+def find_guards(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[Guard]:
+    """The authentication checks among a function's top-level statements (see `Guard`)."""
+    body = list(func.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    guards: list[Guard] = []
+    _scan(body, {}, guards, True, [], [])
+    return guards
+
+
+def _scan(stmts: list[ast.stmt], local: dict[str, ast.expr], guards: list[Guard], clean: bool,
+          exempt: list[str], exempt_names: list[str]) -> bool:
+    """Walk statements in order, recording guards; returns whether nothing before the end can exit."""
+    for index, stmt in enumerate(stmts[:_MAX_STATEMENTS]):
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    local[target.id] = stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            local[stmt.target.id] = stmt.value
+        elif isinstance(stmt, ast.If):
+            signal = _signal(stmt.test, local)
+            if signal:
+                negated = _negated(stmt.test, local)
+                kind = None if negated is None else _classify(stmt, negated, stmts[index + 1:])
+                if kind:
+                    guards.append(Guard(stmt.lineno, signal, kind, clean, [*exempt, *_endpoint_consts(stmt.test)],
+                                        [*exempt_names, *_endpoint_names(stmt.test)]))
+            elif _reads_endpoint(stmt.test) and _terminates(stmt.body):
+                # `if request.endpoint in ("login", "static"): return` exempts those endpoints
+                exempt.extend(_str_consts(stmt.test))
+                exempt_names.extend(_endpoint_names(stmt.test))
+                continue
+        elif isinstance(stmt, ast.Try):
+            callee = _auth_call_in(stmt.body)
+            if callee and stmt.handlers and all(_terminates(h.body) for h in stmt.handlers):
+                guards.append(Guard(stmt.lineno, callee, "rejects", clean, list(exempt), list(exempt_names)))
+            # a body wrapped whole in `try:` is read as if it were the body
+            clean = _scan(stmt.body, local, guards, clean, exempt, exempt_names) and clean
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            callee = dotted(stmt.value.func) or ""
+            short = callee.rsplit(".", 1)[-1]
+            if _CHECK_CALL.search(short) and (_SIGNAL.search(callee) or re.search(r"(login|user|role)", short)):
+                guards.append(Guard(stmt.lineno, callee, "call", clean, list(exempt), list(exempt_names)))
+        if clean and _can_exit(stmt):
+            clean = False
+    return clean
+
+
+def _classify(stmt: ast.If, negated: bool, rest: list[ast.stmt]) -> str | None:
+    """How the `if` keeps anonymous requests out: "rejects", "exits", "wraps" or not at all (None)."""
+    anonymous = stmt.body if negated else stmt.orelse
+    if _terminates(anonymous):
+        return "rejects" if _exit_has_value(anonymous) else "exits"
+    if negated:
+        return None
+    # the authenticated branch holds the logic: nothing substantial may follow the `if`
+    if len(stmt.orelse) > 2 or any(isinstance(s, (ast.For, ast.While, ast.With, ast.Try)) for s in stmt.orelse):
+        return None
+    if not rest:
+        return "wraps"
+    if len(rest) == 1 and isinstance(rest[0], (ast.Return, ast.Raise)):
+        return "rejects" if _terminates(stmt.body) and _exit_has_value(rest) else "wraps"
+    return None
+
+
+def _terminates(stmts: list[ast.stmt]) -> bool:
+    """Whether every path through the statements leaves the function (return, raise, abort)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        return (dotted(last.value.func) or "").rsplit(".", 1)[-1] in _ABORTS
+    if isinstance(last, ast.If):
+        return _terminates(last.body) and _terminates(last.orelse)
+    if isinstance(last, ast.Try):
+        return _terminates(last.body) and all(_terminates(h.body) for h in last.handlers)
+    if isinstance(last, (ast.With, ast.AsyncWith)):
+        return _terminates(last.body)
+    return False
+
+
+def _exit_has_value(stmts: list[ast.stmt]) -> bool:
+    """Whether the way the statements leave gives the caller something (not a bare `return`)."""
+    last = stmts[-1]
+    if isinstance(last, ast.Return):
+        return last.value is not None and not (isinstance(last.value, ast.Constant) and last.value.value is None)
+    if isinstance(last, ast.If):
+        return _exit_has_value(last.body) or (bool(last.orelse) and _exit_has_value(last.orelse))
+    if isinstance(last, ast.Try):
+        return _exit_has_value(last.body)
+    if isinstance(last, (ast.With, ast.AsyncWith)):
+        return _exit_has_value(last.body)
+    return True
+
+
+def _can_exit(stmt: ast.stmt) -> bool:
+    for node in ast.walk(stmt):
+        if isinstance(node, (ast.Return, ast.Raise)):
+            return True
+    return False
+
+
+def _signal(test: ast.expr, local: dict[str, ast.expr], depth: int = 0) -> str:
+    """The name in a test that says who is calling, or "" when the test is about something else."""
+    inner_chains = {id(n.value) for n in ast.walk(test) if isinstance(n, ast.Attribute)}
+    for node in ast.walk(test):
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            if id(node) in inner_chains:
+                continue  # only whole chains: `current_user.get_tasks` is not `current_user`
+            name = dotted(node) or ""
+            if not name:
+                continue
+            if _name_signal(name):
+                return name
+            if depth < 2 and isinstance(node, ast.Name) and node.id in local:
+                inner = _signal(_head(local[node.id]), local, depth + 1)
+                if inner:
+                    return f"{node.id} <- {inner}"
+        elif isinstance(node, ast.Call):
+            callee = dotted(node.func) or ""
+            if _KEYED.search(callee) and _credential_key(node.args[:1]):
+                return f"{callee}({_credential_key(node.args[:1])!r})"
+        elif isinstance(node, ast.Subscript):
+            container = dotted(node.value) or ""
+            if _KEYED.search(container) and _credential_key([node.slice]):
+                return f"{container}[{_credential_key([node.slice])!r}]"
+        elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
+            container = dotted(node.comparators[-1]) or ""
+            if _KEYED.search(container) and _credential_key([node.left]):
+                return f"{_credential_key([node.left])!r} in {container}"
+    return ""
+
+
+def _name_signal(name: str) -> bool:
+    """Whether a dotted name read in a test is about who is calling."""
+    if _ENDPOINT.search(name):
+        return False
+    if _SIGNAL.search(name):
+        return True
+    if _USER_OBJECT.search(name):
+        return True
+    owner, _, attr = name.rpartition(".")
+    return bool(owner and _USER_OBJECT.search(owner) and _USER_ATTRS.match(attr))
+
+
+def _head(value: ast.expr) -> ast.expr:
+    """The part of a local's value that decides what it holds: the callee of a call, not its arguments."""
+    while isinstance(value, ast.Call):
+        callee = dotted(value.func) or ""
+        if _KEYED.search(callee):
+            return value
+        value = value.func
+    return value
+
+
+def _credential_key(nodes: Iterable[ast.AST]) -> str:
+    for node in nodes:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _CREDENTIAL_KEY.search(node.value):
+            return node.value
+    return ""
+
+
+def _negated(test: ast.expr, local: dict[str, ast.expr]) -> bool | None:
+    """True when the test holds for an anonymous request, False when it holds for an authenticated one."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _negated(test.operand, local)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        found = {_negated(v, local) for v in test.values if _signal(v, local)}
+        return found.pop() if len(found) == 1 else None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, left, right = test.ops[0], test.left, test.comparators[0]
+        empty = any(isinstance(s, ast.Constant) and (s.value is None or s.value is False) for s in (left, right))
+        truth = any(isinstance(s, ast.Constant) and s.value is True for s in (left, right))
+        if isinstance(op, (ast.Is, ast.Eq)):
+            return True if empty else False
+        if isinstance(op, (ast.IsNot, ast.NotEq)):
+            return False if (empty or truth) else True
+        if isinstance(op, ast.NotIn):
+            return True
+        if isinstance(op, ast.In):
+            return False
+        return None
+    if isinstance(test, ast.Attribute) and test.attr == "is_anonymous":
+        return True
+    return False
+
+
+def _auth_call_in(stmts: list[ast.stmt]) -> str:
+    """A call in a `try:` body that decodes or verifies a credential (`jwt.decode(token)`)."""
+    for stmt in stmts[:6]:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call):
+                callee = dotted(node.func) or ""
+                short = callee.rsplit(".", 1)[-1]
+                if re.search(r"(decode|verify|authenticat|check_token|validate_token|loads)", short, re.I) and (
+                    _SIGNAL.search(callee) or any(_SIGNAL.search(dotted(a) or "") for a in node.args)
+                ):
+                    return callee
+    return ""
+
+
+def _reads_endpoint(test: ast.expr) -> bool:
+    return any(_ENDPOINT.search(dotted(n) or "") for n in ast.walk(test) if isinstance(n, ast.Attribute))
+
+
+def _str_consts(node: ast.AST) -> list[str]:
+    return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def _endpoint_consts(test: ast.expr) -> list[str]:
+    """String constants compared with request.endpoint / request.path inside a guard's test."""
+    found: list[str] = []
+    for node in ast.walk(test):
+        if isinstance(node, ast.Compare) and _reads_endpoint(node):
+            found.extend(_str_consts(node))
+        elif isinstance(node, ast.Call) and _reads_endpoint(node):
+            # request.path.startswith("/static")
+            found.extend(_str_consts(node))
+    return found
+
+
+def _endpoint_names(test: ast.expr) -> list[str]:
+    """Module-level collections compared with request.endpoint / request.path (exempt lists)."""
+    found: list[str] = []
+    for node in ast.walk(test):
+        if isinstance(node, ast.Compare) and _reads_endpoint(node):
+            for operand in [node.left, *node.comparators]:
+                name = dotted(operand) or ""
+                if name and not name.startswith("request."):
+                    found.append(name)
+    return found
+
+
+# ---- in the project model -------------------------------------------------------------------------
+
+# Library decorators, by their last name, that turn anonymous requests away.
+AUTH_DECORATOR_NAMES = re.compile(
+    r"^(login_required|fresh_login_required|login_required_json|auth_required|token_required|token_auth_required|"
+    r"jwt_required|jwt_optional_not|fresh_jwt_required|jwt_refresh_token_required|refresh_jwt_required|"
+    r"roles_required|roles_accepted|permission_required|permissions_required|permissions_accepted|"
+    r"admin_required|staff_member_required|superuser_required|staff_required|user_passes_test|"
+    r"requires_auth|require_auth|requires_login|require_login|authenticated|authenticate|authorize|"
+    r"requires_permission|require_permission|require_role|requires_roles?|role_required|has_role|"
+    r"login_required_or_403|api_key_required|require_api_key|requires_api_key|basic_auth_required|"
+    r"http_auth_required|oauth_required|require_oauth|verify_token|token_required_api|key_required|"
+    r"scope_required|require_scope|require_scopes|user_required|must_be_logged_in|logged_in)$",
+    re.I,
+)
+# Decorators that look like auth by name but mark a route open.
+OPEN_DECORATOR_NAMES = re.compile(r"^(login_not_required|public|public_route|allow_anonymous|anonymous_allowed|"
+                                  r"no_auth|skip_auth|auth_exempt|login_exempt|jwt_optional)$", re.I)
+
+
+def star_targets(project: Project, facts: FileFacts) -> list[FileFacts]:
+    """Modules whose names `from x import *` brings into a module."""
+    found = []
+    for name in getattr(facts, "star_imports", ()) or ():
+        target = project.module(name)
+        if target is not None and target is not facts:
+            found.append(target)
+    return found
+
+
+def resolve_name(project: Project, facts: FileFacts, name: str) -> tuple[FileFacts, str, Any] | None:
+    """Like `Project.resolve`, and also through `from module import *`."""
+    found = project.resolve(facts, name)
+    if found is not None:
+        return found
+    head, _, rest = name.partition(".")
+    if head in facts.imports or head in facts.functions or head in facts.classes or head in facts.assigns:
+        return None
+    for target in star_targets(project, facts):
+        if head in target.functions or head in target.classes or head in target.assigns or head in target.imports:
+            return project.resolve(target, name)
+    return None
+
+
+def qualify_name(project: Project, facts: FileFacts, name: str) -> str:
+    """Like `Project.qualify`, and also through `from module import *`."""
+    head = name.partition(".")[0]
+    if head in facts.imports or head in facts.functions or head in facts.classes or head in facts.assigns:
+        return project.qualify(facts, name)
+    for target in star_targets(project, facts):
+        if head in target.imports or head in target.functions or head in target.classes or head in target.assigns:
+            return project.qualify(target, name)
+    return project.qualify(facts, name)
+
+
+def guards_of(func: FuncFacts | None) -> list[Guard]:
+    """The function's guard facts (empty for facts cached before guards existed)."""
+    return list(getattr(func, "guards", None) or []) if func is not None else []
+
+
+def inline_auth(func: FuncFacts | None) -> str:
+    """How a handler's own body keeps anonymous requests out, or "" when it does not."""
+    for guard in guards_of(func):
+        if not guard.top:
+            continue
+        if guard.kind in ("rejects", "exits", "wraps"):
+            return f"inline check of {guard.signal} (line {guard.line})"
+    return ""
+
+
+def hook_rejects(func: FuncFacts | None) -> Guard | None:
+    """The guard by which a before-request hook or middleware turns anonymous requests away."""
+    for guard in guards_of(func):
+        if guard.kind == "rejects":
+            return guard
+    return None
+
+
+def wrapper_checks(project: Project, facts: FileFacts, func: FuncFacts, depth: int = 0) -> str:
+    """Whether a project decorator (or a wrapper it returns) checks the caller before calling through."""
+    if depth > 3:
+        return ""
+    candidates = [func, *(f for f in facts.functions.values() if f.qualname.startswith(func.qualname + "."))]
+    for candidate in candidates:
+        for guard in guards_of(candidate):
+            if guard.kind in ("rejects", "exits", "wraps"):
+                return f"{func.name} checks {guard.signal}"
+            if guard.kind == "call":
+                reason = call_authenticates(project, facts, guard.signal, depth + 1)
+                if reason:
+                    return f"{func.name} calls {reason}"
+        if rejects_with_auth_status(candidate) and any(_SIGNAL.search(r) for r in candidate.reads):
+            return f"{func.name} rejects with 401/403"
+        for call in candidate.calls:
+            short = call.func.rsplit(".", 1)[-1]
+            if short in ("verify_jwt_in_request", "verify_jwt_in_request_optional_not", "jwt_required"):
+                return f"{func.name} calls {short}"
+    return ""
+
+
+def call_authenticates(project: Project, facts: FileFacts, callee: str, depth: int = 0) -> str:
+    """Whether calling `callee` at the top of a handler turns anonymous requests away."""
+    short = callee.rsplit(".", 1)[-1]
+    if short in ("verify_jwt_in_request", "login_required", "check_permissions", "require_login", "require_auth"):
+        return callee
+    found = resolve_name(project, facts, callee)
+    if found and found[1] == "function" and depth < 4:
+        target: FuncFacts = found[2]
+        if rejects_with_auth_status(target) or any(g.kind == "rejects" for g in guards_of(target)):
+            return callee
+        return wrapper_checks(project, found[0], target, depth + 1)
+    return ""
+
+
+def rejects_with_auth_status(func: FuncFacts) -> bool:
+    """Whether a function raises or aborts with 401/403 (or an authentication exception)."""
+    for exc in func.raises:
+        if isinstance(exc, CallV) and _status_is_auth([*exc.args, *exc.kwargs.values()]):
+            return True
+        name = exc.name if isinstance(exc, Ref) else exc.func if isinstance(exc, CallV) else ""
+        if re.search(r"(Unauthori[sz]ed|Forbidden|PermissionDenied|NotAuthenticated|AuthenticationFailed|"
+                     r"InvalidToken|Credentials|LoginRequired|AuthError|AuthenticationError)", name):
+            return True
+    for call in func.calls:
+        if call.func.rsplit(".", 1)[-1] == "abort" and _status_is_auth(call.args):
+            return True
+    return False
+
+
+def _status_is_auth(values: list[Any]) -> bool:
+    for value in values:
+        if isinstance(value, Const) and value.value in (401, 403):
+            return True
+        if isinstance(value, Ref) and re.search(r"HTTP_40[13]|UNAUTHORIZED|FORBIDDEN", value.name):
+            return True
+    return False
+
+
+def decorator_name(value: Any) -> str:
+    """The dotted name of a decorator as written: `login_required`, `auth.login_required`, `jwt_required`."""
+    if isinstance(value, Ref):
+        return value.name
+    if isinstance(value, CallV):
+        return value.func.removesuffix("()")
+    return ""
+
+
+def join_path(prefix: str, path: str) -> str:
+    """Join URL pieces with exactly one slash between them."""
+    if not prefix:
+        return path if path.startswith("/") else "/" + path
+    if not path:
+        return prefix
+    return prefix.rstrip("/") + "/" + path.lstrip("/")
+
+
+def is_static_page(func: FuncFacts | None) -> bool:
+    """A handler that only renders a fixed template: no request data, no queries, no writes."""
+    if func is None or len(func.return_values) != 1 or func.params and len(func.params) > 1:
+        return False
+    value = func.return_values[0]
+    if not isinstance(value, CallV) or value.func.rsplit(".", 1)[-1] not in ("render_template", "render",
+                                                                              "TemplateResponse"):
+        return False
+    constant = [a for a in [*value.args, *value.kwargs.values()] if not isinstance(a, (Const, Ref))]
+    names = [a.name for a in value.args if isinstance(a, Ref)]
+    return not constant and set(names) <= {"request"} and len(func.calls) == 1
+
+
+__all__ = [
+    "find_guards", "inline_auth", "hook_rejects", "wrapper_checks", "call_authenticates", "resolve_name",
+    "qualify_name", "rejects_with_auth_status", "decorator_name", "join_path", "AUTH_DECORATOR_NAMES",
+    "OPEN_DECORATOR_NAMES", "is_static_page", "guards_of",
+]

@@ -1,0 +1,1 @@
+"""mini_api: items with an owner, behind a bearer token."""

@@ -1,0 +1,10 @@
+"""Request and response models."""
+
+from pydantic import BaseModel
+
+
+class ItemOut(BaseModel):
+    """An item as clients see it."""
+
+    id: int
+    name: str
