@@ -40,13 +40,22 @@ class FileResult:
     rule_errors: list[tuple[str, str]] = field(default_factory=list)
 
 
-@dataclass(slots=True)
 class ScanResult:
-    findings: list[Finding]
-    errors: list[FileError]
-    project: Project
-    files_checked: int = 0
-    lines_checked: int = 0
+    """Findings and errors of a scan; the project model is built only if someone asks for it."""
+
+    def __init__(self, findings: list[Finding], errors: list[FileError], project: Project | Callable[[], Project],
+                 files_checked: int = 0, lines_checked: int = 0):
+        self.findings = findings
+        self.errors = errors
+        self._project = project
+        self.files_checked = files_checked
+        self.lines_checked = lines_checked
+
+    @property
+    def project(self) -> Project:
+        if callable(self._project):
+            self._project = self._project()
+        return self._project
 
 
 class Engine:
@@ -61,12 +70,11 @@ class Engine:
         self.results: dict[str, FileResult] = {}
         self._hashes: dict[str, str] = {}
         self._cache: dict[str, FileResult] = {}
+        self._cache_loaded = not use_cache
         self._cache_dirty = False
         self._dispatch = self._build_dispatch()
         self._salt = f"{__version__}:{CACHE_FORMAT}:{self.settings.digest()}:{','.join(self.rules)}"
         self._project: Project | None = None
-        if use_cache:
-            self._load_cache()
 
     # -- set-up --------------------------------------------------------------------------------------
 
@@ -82,6 +90,7 @@ class Engine:
         return self.root / ".backcheck" / "cache" / f"facts-{CACHE_FORMAT}.pickle"
 
     def _load_cache(self) -> None:
+        self._cache_loaded = True
         path = self._cache_path()
         try:
             with path.open("rb") as handle:
@@ -89,7 +98,22 @@ class Engine:
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
             return
         if salt == self._salt:
+            entries.update(self._cache)
             self._cache = entries
+
+    def _cached(self, digest: str) -> FileResult | None:
+        """A cached file result; entries loaded from disk stay pickled until first used."""
+        entry = self._cache.get(digest)
+        if isinstance(entry, bytes):
+            try:
+                entry = pickle.loads(entry)
+            except Exception:  # a damaged entry is just a cache miss
+                entry = None
+            if entry is None:
+                self._cache.pop(digest, None)
+            else:
+                self._cache[digest] = entry
+        return entry
 
     def save_cache(self) -> None:
         """Persist per-file results by content hash under .backcheck/cache (best effort)."""
@@ -101,7 +125,14 @@ class Engine:
             ignore = self.root / ".backcheck" / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("*\n")
-            live = {self._hashes[p]: r for p, r in self.results.items() if p in self._hashes}
+            # one small pickle per file keeps the peak memory of writing low and lets reads be lazy
+            live = {}
+            for rel, result in self.results.items():
+                digest = self._hashes.get(rel)
+                if digest is not None:
+                    raw = self._cache.get(digest)
+                    live[digest] = raw if isinstance(raw, bytes) else pickle.dumps(
+                        result, protocol=pickle.HIGHEST_PROTOCOL)
             tmp = path.with_suffix(".tmp")
             with tmp.open("wb") as handle:
                 pickle.dump((self._salt, live), handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -162,10 +193,12 @@ class Engine:
             return FileResult(None, [], "skipped: the file nests too deeply to analyse")
         return FileResult(facts, ctx.findings, None, ctx.rule_errors)
 
-    def index_bytes(self, rel: str, data: bytes) -> FileResult:
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    def index_bytes(self, rel: str, data: bytes, digest: str | None = None) -> FileResult:
+        digest = digest or hashlib.blake2b(data, digest_size=16).hexdigest()
         self._hashes[rel] = digest
-        cached = self._cache.get(digest)
+        if not self._cache_loaded:
+            self._load_cache()
+        cached = self._cached(digest)
         if cached is not None and (cached.facts is None or cached.facts.path == rel):
             return cached
         try:
@@ -195,7 +228,7 @@ class Engine:
         data = text.encode("utf-8", errors="surrogatepass")
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         self._hashes[rel] = digest
-        result = self._cache.get(digest)
+        result = self._cached(digest)
         if result is None or (result.facts is not None and result.facts.path != rel):
             result = self.index_text(rel, text)
             self._cache[digest] = result
@@ -216,18 +249,71 @@ class Engine:
         """Index every file under the paths, then run the project-level rules."""
         files = self.discover(paths)
         total = len(files)
-        for number, rel in enumerate(files, start=1):
+        contents: list[tuple[str, bytes | None, str]] = []
+        for rel in files:
             try:
                 data = (self.root / rel).read_bytes()
             except OSError as exc:
-                self.results[rel] = FileResult(None, [], f"cannot read: {exc.strerror or exc}")
+                contents.append((rel, None, f"cannot read: {exc.strerror or exc}"))
                 continue
-            self.results[rel] = self.index_bytes(rel, data)
+            contents.append((rel, data, hashlib.blake2b(data, digest_size=16).hexdigest()))
+        key = hashlib.blake2b(
+            "\n".join([self._salt, *(f"{rel}:{digest}" for rel, _, digest in contents)]).encode(),
+            digest_size=16,
+        ).hexdigest()
+        if self.use_cache and not self.results:
+            remembered = self._load_scan(key)
+            if remembered is not None:
+                if progress is not None:
+                    progress(total, total, "")
+                return remembered
+        for number, (rel, data, digest) in enumerate(contents, start=1):
+            if data is None:
+                self.results[rel] = FileResult(None, [], digest)
+                continue
+            self.results[rel] = self.index_bytes(rel, data, digest)
             if progress is not None:
                 progress(number, total, rel)
         self._project = None
         self.save_cache()
-        return self.collect()
+        result = self.collect()
+        self._save_scan(key, result)
+        return result
+
+    def _scan_path(self) -> Path:
+        return self.root / ".backcheck" / "cache" / f"scan-{CACHE_FORMAT}.pickle"
+
+    def _load_scan(self, key: str) -> ScanResult | None:
+        """A whole scan remembered for exactly these file contents and settings: the warm path."""
+        try:
+            with self._scan_path().open("rb") as handle:
+                stored_key, findings, errors, files, lines = pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
+            return None
+        if stored_key != key:
+            return None
+        return ScanResult(findings, errors, self._project_from_cache, files, lines)
+
+    def _project_from_cache(self) -> Project:
+        for rel in self.discover():
+            try:
+                self.results[rel] = self.index_bytes(rel, (self.root / rel).read_bytes())
+            except OSError:
+                continue
+        return self.project
+
+    def _save_scan(self, key: str, result: ScanResult) -> None:
+        if not self.use_cache:
+            return
+        try:
+            path = self._scan_path()
+            tmp = path.with_suffix(".tmp")
+            with tmp.open("wb") as handle:
+                pickle.dump((key, result.findings, result.errors, result.files_checked, result.lines_checked),
+                            handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning("cannot write the scan cache: %s", exc)
 
     def collect(self, only: set[str] | None = None) -> ScanResult:
         """Findings of every indexed file (or just `only`) after project rules and suppressions."""

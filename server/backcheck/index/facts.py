@@ -85,6 +85,11 @@ class Other:
 
 def dotted(node: ast.AST) -> str | None:
     """`a.b.c` for Name/Attribute chains; calls in the chain become `()`: `db.query(X).all` -> `db.query().all`."""
+    kind = type(node)
+    if kind is ast.Name:
+        return node.id
+    if kind is ast.Attribute and type(node.value) is ast.Name:
+        return f"{node.value.id}.{node.attr}"
     parts: list[str] = []
     while True:
         if isinstance(node, ast.Attribute):
@@ -132,7 +137,7 @@ def summarize(node: ast.AST | None, depth: int = 0) -> Any:
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, (str, int, float, bool, bytes)) or value is None:
-            return Const(value)
+            return _const(value)
         return Other("Constant")
     if isinstance(node, (ast.Name, ast.Attribute)):
         text = dotted(node)
@@ -169,18 +174,47 @@ def summarize(node: ast.AST | None, depth: int = 0) -> Any:
     return Other(type(node).__name__, names_in(node))
 
 
+# Shared empties and interned constants keep a large project's facts small (treat them as read-only).
+_NO_ARGS: list = []
+_NO_KWARGS: dict = {}
+_CONSTS: dict[tuple[type, Any], Const] = {}
+
+
+def _const(value: Any) -> Const:
+    if isinstance(value, (str, bytes)) and len(value) > 48:
+        return Const(value)
+    key = (type(value), value)
+    known = _CONSTS.get(key)
+    if known is None:
+        if len(_CONSTS) > 50_000:
+            _CONSTS.clear()
+        known = _CONSTS[key] = Const(value)
+    return known
+
+
+# Summaries of the calls of the tree being walked, by node id, so a nested call is summarised once.
+CALL_MEMO: dict[int, CallV] = {}
+
+
 def call_summary(node: ast.Call, depth: int = 0, within: tuple[str, ...] = ()) -> CallV:
+    known = CALL_MEMO.get(id(node))
+    if known is not None:
+        if within and not known.within:
+            known.within = within
+        return known
     func = dotted(node.func) or f"<{type(node.func).__name__}>"
-    return CallV(
+    summary = CallV(
         func=func,
-        args=[summarize(a, depth + 1) for a in node.args[:16]],
-        kwargs={k.arg or "**": summarize(k.value, depth + 1) for k in node.keywords[:24]},
+        args=[summarize(a, depth + 1) for a in node.args[:16]] if node.args else _NO_ARGS,
+        kwargs={k.arg or "**": summarize(k.value, depth + 1) for k in node.keywords[:24]} if node.keywords else _NO_KWARGS,
         line=node.lineno,
         col=node.col_offset,
         end_line=node.end_lineno or node.lineno,
         end_col=node.end_col_offset or node.col_offset,
         within=within,
     )
+    CALL_MEMO[id(node)] = summary
+    return summary
 
 
 # ---- declarations ---------------------------------------------------------------------------------

@@ -97,6 +97,16 @@ def _downgrade(text: str) -> str | None:
         def leave_ClassDef(self, original, updated):
             return updated.with_changes(type_parameters=None) if updated.type_parameters else updated
 
+        def leave_FormattedString(self, original, updated):
+            # 3.12 allows the outer quote inside replacement fields; 3.11 needs another (triple) quote
+            prefix = updated.start[: len(updated.start) - len(updated.quote)] if hasattr(updated, "quote") else "f"
+            inner = cst.Module(body=[]).code_for_node(updated)
+            body = inner[len(updated.start): len(inner) - len(updated.end)]
+            for quote in ("\'\'\'", '"""'):
+                if quote not in body and not body.endswith(quote[0]):
+                    return updated.with_changes(start=prefix + quote, end=quote)
+            return updated
+
         def leave_TypeAlias(self, original, updated):
             return cst.Assign(targets=[cst.AssignTarget(updated.name)], value=updated.value)
 

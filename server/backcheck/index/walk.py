@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from backcheck.index.authcommon import find_guards
 from backcheck.index.facts import (
+    CALL_MEMO,
     CallV,
     ClassFacts,
     Const,
@@ -71,8 +72,12 @@ class Walker:
     # -- entry ---------------------------------------------------------------------------------------
 
     def run(self, tree: ast.Module) -> None:
-        for stmt in tree.body:
-            self.visit(stmt)
+        CALL_MEMO.clear()
+        try:
+            for stmt in tree.body:
+                self.visit(stmt)
+        finally:
+            CALL_MEMO.clear()
 
     def visit(self, node: ast.AST) -> None:
         hooks = self.dispatch.get(type(node))
@@ -82,12 +87,22 @@ class Walker:
         if method is not None:
             method(self, node)
         else:
-            for child in ast.iter_child_nodes(node):
-                self.visit(child)
+            self.visit_children(node)
 
     def visit_children(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        fields = _CHILD_FIELDS.get(type(node))
+        if fields is None:
+            fields = _CHILD_FIELDS[type(node)] = _child_fields(type(node))
+        for name in fields:
+            value = getattr(node, name, None)
+            if value is None:
+                continue
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
 
     # -- declarations --------------------------------------------------------------------------------
 
@@ -254,6 +269,9 @@ class Walker:
             self.func.raises.append(summarize(node.exc))
         self.visit_children(node)
 
+    def visit_leaf(self, node: ast.AST) -> None:
+        """Nodes with nothing below them worth visiting."""
+
     def visit_with(self, node: ast.With | ast.AsyncWith) -> None:
         texts = []
         for item in node.items:
@@ -312,6 +330,15 @@ class Walker:
         self.visit_attribute(node)
 
 
+# Fields that can hold statements or expressions; `ctx` and operator fields only hold markers.
+_SKIP_FIELDS = {"ctx", "op", "ops", "type_comment", "kind"}
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f for f in cls._fields if f not in _SKIP_FIELDS)
+
+
 _VISITORS = {
     ast.Import: Walker.visit_import,
     ast.ImportFrom: Walker.visit_import_from,
@@ -330,6 +357,9 @@ _VISITORS = {
     ast.Name: Walker.visit_name,
     ast.Compare: Walker.visit_compare,
     ast.Constant: Walker.visit_constant,
+    ast.Pass: Walker.visit_leaf,
+    ast.Break: Walker.visit_leaf,
+    ast.Continue: Walker.visit_leaf,
 }
 
 

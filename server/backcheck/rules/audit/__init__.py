@@ -1,0 +1,1 @@
+"""Rules for the checklist area: audit."""
