@@ -141,13 +141,17 @@ def test_problems_panel_shows_finding_and_quick_fix_clears_it(code_server, page,
 def test_palette_command_shows_routes(code_server, page):
     page.keyboard.press("Escape")
     _palette(page, "backcheck: Show Routes", "Show Routes")
-    routes = page.locator(".quick-input-list .monaco-list-row", has_text="/items")
-    _with_logs(code_server, "waiting for the route list", lambda: routes.first.wait_for())
-    labels = routes.all_inner_texts()
-    assert any("DELETE" in label for label in labels) or any("GET" in label for label in labels), (
-        labels
-    )
+    title = page.locator(".quick-input-title", has_text="route")
+    _with_logs(code_server, "waiting for the route list", lambda: title.wait_for())
+    labels = page.locator(".quick-input-list .monaco-list-row").all_inner_texts()
+    assert any(re.match(r"(GET|POST|PUT|PATCH|DELETE)\S* /", label) for label in labels), labels
     _shot(page, "routes")
     page.keyboard.press("Escape")
-    status = page.locator(".statusbar-item", has_text="backcheck")
-    assert status.count() >= 1
+    assert page.locator(".statusbar-item", has_text="backcheck").count() >= 1
+
+
+def test_open_companion_starts_a_terminal_beside_the_editor(code_server, page):
+    _palette(page, "backcheck: Open Companion", "Open Companion")
+    tab = page.locator(".tabs-container .tab", has_text="backcheck companion")
+    _with_logs(code_server, "waiting for the companion terminal", lambda: tab.wait_for())
+    _shot(page, "companion")
