@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import pickle
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -65,18 +66,32 @@ class Engine:
                  use_cache: bool = True):
         self.root = root.resolve()
         self.settings = settings or Settings()
-        self.rules = rules if rules is not None else registry()
+        self._rules = rules
         self.use_cache = use_cache
         self.results: dict[str, FileResult] = {}
         self._hashes: dict[str, str] = {}
         self._cache: dict[str, FileResult] = {}
         self._cache_loaded = not use_cache
         self._cache_dirty = False
-        self._dispatch = self._build_dispatch()
-        self._salt = f"{__version__}:{CACHE_FORMAT}:{self.settings.digest()}:{','.join(self.rules)}"
+        self._dispatch_table: dict[type, list[Rule]] | None = None
+        rules_id = ",".join(rules) if rules is not None else _rule_sources_digest()
+        self._salt = f"{__version__}:{CACHE_FORMAT}:{self.settings.digest()}:{rules_id}"
         self._project: Project | None = None
 
     # -- set-up --------------------------------------------------------------------------------------
+
+    @property
+    def rules(self) -> dict[str, Rule]:
+        """The rules, imported on first use (a warm scan answered from the cache never needs them)."""
+        if self._rules is None:
+            self._rules = registry()
+        return self._rules
+
+    @property
+    def _dispatch(self) -> dict[type, list[Rule]]:
+        if self._dispatch_table is None:
+            self._dispatch_table = self._build_dispatch()
+        return self._dispatch_table
 
     def _build_dispatch(self) -> dict[type, list[Rule]]:
         """One table from node type to the rules that want it, so each tree is walked once."""
@@ -143,11 +158,22 @@ class Engine:
 
     # -- files ---------------------------------------------------------------------------------------
 
+    def _exclusions(self) -> tuple[frozenset[str], list]:
+        """Plain folder names (set lookups) and compiled glob patterns, built once."""
+        if not hasattr(self, "_excl"):
+            patterns = [*self.settings.exclude, *self.settings.extend_exclude]
+            names = frozenset(p for p in patterns if not any(c in p for c in "*?[/"))
+            globs = [re.compile(fnmatch.translate(p)) for p in patterns if p not in names]
+            self._excl = (names, globs)
+        return self._excl
+
     def excluded(self, rel: str) -> bool:
+        names, globs = self._exclusions()
         parts = rel.split("/")
-        patterns = [*self.settings.exclude, *self.settings.extend_exclude]
-        for pattern in patterns:
-            if any(fnmatch.fnmatchcase(part, pattern) for part in parts[:-1]) or fnmatch.fnmatchcase(rel, pattern):
+        if names and not names.isdisjoint(parts[:-1]):
+            return True
+        for pattern in globs:
+            if pattern.match(rel) or any(pattern.match(part) for part in parts[:-1]):
                 return True
         return False
 
@@ -354,6 +380,17 @@ class Engine:
             if codes and ("*" in codes or finding.code in codes):
                 return False
         return True
+
+
+def _rule_sources_digest() -> str:
+    """Identity of the installed engine sources (names, sizes, mtimes), so caches follow code changes."""
+    package = Path(__file__).parent
+    parts = []
+    for folder in (package / "rules", package / "index"):
+        for entry in sorted(folder.rglob("*.py")):
+            stat = entry.stat()
+            parts.append(f"{entry.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
 
 
 def check_paths(paths: list[Path], settings: Settings | None = None, root: Path | None = None,
