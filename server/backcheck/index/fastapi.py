@@ -245,7 +245,8 @@ class FastAPIIndex:
                 reason = self.param_auth(facts, param)
                 if reason:
                     via.append(f"parameter {param.name}: {reason}")
-            if not via:
+            if not via and not _ISSUES_CREDENTIALS.search(f"{path} {func.name}"):
+                # sign-in endpoints reject bad passwords with 401 too; that is not authentication
                 reason = self.inline_auth(facts, func)
                 if reason:
                     via.append(reason)
@@ -451,6 +452,8 @@ def raises_auth_error(func: FuncFacts) -> bool:
     return "auth_status" in func.flags and bool(func.raises)
 
 
+_ISSUES_CREDENTIALS = re.compile(r"(login|log_in|signin|sign_in|signup|sign_up|register|token|refresh|"
+                                 r"password|otp|mfa|2fa)", re.I)
 _CREDENTIAL_READS = re.compile(r"(token|authori[sz]ation|credential|signature|api_?key|jwt|bearer|"
                                r"is_authenticated|verify)", re.I)
 
