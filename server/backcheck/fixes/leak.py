@@ -69,7 +69,7 @@ def generic_message_fix(title: str, applicability: str, text: str, data: dict[st
         log_in = node_starting_at(wrapper, data["handler"][0], cst.ExceptHandler)
         log_line = f'{{logger}}.exception("{label} failed")\n'
     else:
-        log_line = f'{{logger}}.error("{label}: unhandled error", exc_info={data.get("exc_param") or "True"})\n'
+        log_line = f'{{logger}}.error("unhandled error in {label}", exc_info={data.get("exc_param") or "True"})\n'
         name = (data.get("function") or "").rsplit(".", 1)[-1]
         for node in m.findall(wrapper.module, m.FunctionDef(name=m.Name(name))):
             log_in = node

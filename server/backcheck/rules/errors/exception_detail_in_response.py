@@ -257,6 +257,9 @@ class _Scan:
                 return True, []  # a method of exception text: `str(e).split()`, `e.__str__()`
             if short == "format" and isinstance(node.func.value, ast.Constant):
                 return False, [p for a in args for p in self.parts_of(a)]
+        if short == "getattr" and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
+                and node.args[1].value in _SAFE_ATTRS:
+            return False, []
         if short in _CONTAINER_CALLS:
             return False, [p for a in args for p in self.parts_of(a)]
         if name in _TEXT_CALLS or _TEXTISH_CALL.search(short):
@@ -498,6 +501,7 @@ class ExceptionDetailInResponse(Rule):
             "text": text,
             "five": five,
             "traceback": any(scan.traceback_in(o) for o in origins),
+            "local": isinstance(first, ast.Name) and first.id in scan.tainted,
         }
 
     def _emit(self, ctx: FileContext, item: dict, view: bool, handler: list[int] | None,
@@ -513,8 +517,9 @@ class ExceptionDetailInResponse(Rule):
 
     def _finding(self, path: str, item: dict) -> Finding:
         where = "is returned to the client" if item["kind"] == "return" else f"goes into {item['sink']}"
-        message = (f"exception text `{item['text']}` {where}; send a generic message and log the exception "
-                   "instead")
+        what = f"`{item['text']}` holds exception text that" if item.get("local") else \
+            f"exception text `{item['text']}`"
+        message = f"{what} {where}; send a generic message and log the exception instead"
         line, col, end_line, end_col = item["pos"]
         data = {k: item[k] for k in ("origins", "handler", "exc_param", "function", "sink")}
         return self.finding(path, (line, col, end_line, end_col), message, **data)
