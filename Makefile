@@ -21,11 +21,13 @@ dev: $(STAMP)
 
 ## demo: set up and run backcheck on the bundled FastAPI example backend
 demo: install
-	@echo "== backcheck routes examples/shop_api =="
-	@$(BIN)/backcheck routes examples/shop_api
+	@echo "== backcheck check examples/shop_api: what the checklist finds =="
+	@$(BIN)/backcheck check examples/shop_api --exit-zero --no-cache
 	@echo
-	@echo "== backcheck check examples/shop_api =="
-	@$(BIN)/backcheck check examples/shop_api --exit-zero
+	@echo "== backcheck routes examples/shop_api: every route and how it is authenticated =="
+	@$(BIN)/backcheck routes examples/shop_api --no-cache
+	@echo
+	@echo "Next: 'backcheck rule BC101' explains a rule; 'backcheck serve' is the language server; 'backcheck tui' the companion."
 
 ## e2e-setup: tools the end-to-end tests drive (code-server, Chromium, Playwright); cached
 e2e-setup:

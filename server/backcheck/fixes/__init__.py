@@ -71,6 +71,20 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     return text
 
 
+def diff_edits(old: str, new: str) -> list[Edit]:
+    """Line-level edits, one per changed hunk, that turn `old` into `new`."""
+    import difflib
+
+    old_lines = old.splitlines(keepends=True)
+    new_lines = new.splitlines(keepends=True)
+    edits = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            edits.append(Edit(i1 + 1, 0, i2 + 1, 0, "".join(new_lines[j1:j2])))
+    return edits
+
+
 def from_rewrite(title: str, applicability: str, old: str, new: str | None) -> Fix | None:
     """A Fix from a whole-file rewrite, dropped when the result does not parse."""
     if new is None or new == old:
@@ -79,5 +93,8 @@ def from_rewrite(title: str, applicability: str, old: str, new: str | None) -> F
         ast.parse(new)
     except SyntaxError:
         return None
-    edit = diff_edit(old, new)
-    return Fix(title, applicability, [edit]) if edit else None
+    edits = diff_edits(old, new)
+    if not edits or apply_edits(old, edits) != new:
+        edit = diff_edit(old, new)
+        edits = [edit] if edit else []
+    return Fix(title, applicability, edits) if edits else None

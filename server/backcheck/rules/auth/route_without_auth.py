@@ -48,6 +48,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from backcheck.diagnostics import Finding
+from backcheck.fixes import Fix
 from backcheck.index.project import Project, looks_public
 from backcheck.rules.base import Rule
 
@@ -60,12 +61,19 @@ class RouteWithoutAuth(Rule):
     fix_title = "Require authentication on this route"
     fix_applicability = "unsafe"
 
+    def fix(self, finding: Finding, text: str, project: Project | None) -> Fix | None:
+        from backcheck.fixes.auth import require_auth
+
+        return require_auth(finding, text, project)
+
     def check_project(self, project: Project) -> Iterable[Finding]:
+        seen: set[tuple[str, int]] = set()
         for route in project.routes:
             if route.auth or route.public:
                 continue
-            if looks_public(route.path, route.function):
+            if looks_public(route.path, route.function) or (route.file, route.line) in seen:
                 continue
+            seen.add((route.file, route.line))
             target = route.handler or route.cls
             where = target if target is not None else (route.line, 0, route.line, 0)
             finding = self.finding(
@@ -76,6 +84,7 @@ class RouteWithoutAuth(Rule):
                 framework=route.framework,
                 function=route.function,
                 path=route.path,
+                class_based=route.cls is not None,
             )
             finding.first_line = route.first_line
             yield finding
