@@ -81,6 +81,8 @@ def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | 
         mapped = ip.ipv4_mapped or ip.sixtofour
         if mapped is not None:
             return address_problem(mapped)
+    if ip.is_unspecified:
+        return "an unspecified address"
     if ip.is_loopback:
         return "a loopback address"
     if ip.is_link_local:
@@ -89,8 +91,6 @@ def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | 
         return "a private network address"
     if ip.is_multicast:
         return "a multicast address"
-    if ip.is_unspecified:
-        return "an unspecified address"
     if ip.is_reserved:
         return "a reserved address"
     if not ip.is_global:
@@ -239,11 +239,6 @@ async def _fetch(
 async def _read_capped(
     response: httpx.Response, max_bytes: int, deadline: float
 ) -> tuple[bytes, bool]:
-    declared = response.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes * 4:
-        raise FetchError(
-            f"{response.url} is {int(declared):,} bytes, over the {max_bytes:,}-byte cap"
-        )
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():

@@ -128,6 +128,12 @@ def load_settings(workspace: Path) -> tuple[AgentSettings, list[str]]:
             raw = table if isinstance(table, dict) else {}
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
             raw = {}
+    # Keys only the agent knows are not "unknown": the typed config just does not model them.
+    own = {f.name for f in fields(AgentSettings)}
+    problems = [
+        p for p in problems
+        if not (p.startswith("agent.") and p.split(":")[0][6:].replace("-", "_") in own)
+    ]  # fmt: skip
     merged = {**{k.replace("-", "_"): v for k, v in raw.items()}, **values}
     if not merged.get("model"):
         merged.pop("model", None)
