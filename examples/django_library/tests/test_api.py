@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from catalog.models import Book, Loan
+from catalog.models import Loan
 
 
 def test_api_requires_login(api_client):
@@ -86,6 +86,3 @@ def test_overdue_loans(api_client, member, book):
     overdue = api_client.get("/api/loans/overdue/").json()
     assert len(overdue) == 1
 
-
-def test_slug_migration_left_model_usable(book):
-    assert Book.objects.filter(slug="").count() == 1

@@ -33,12 +33,21 @@ def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_WORKDIR, ignore_errors=True)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _schema() -> Iterator[None]:
-    """Give every test empty tables."""
+    """Create the tables once for the whole run."""
     Base.metadata.create_all(engine)
     yield
     Base.metadata.drop_all(engine)
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables() -> Iterator[None]:
+    """Give every test empty tables."""
+    yield
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture
