@@ -85,7 +85,7 @@ def position_of(target: Any) -> tuple[int, int, int, int, int]:
     if hasattr(target, "qualname"):  # FuncFacts / ClassFacts: the name after `def`/`class`
         offset = target.col + (len("async def ") if getattr(target, "is_async", False) else
                                len("def ") if hasattr(target, "is_async") else len("class "))
-        return target.line, offset, target.line, offset + len(target.name), target.first_line
+        return target.line, offset, target.line, offset + len(target.name.encode("utf-8")), target.first_line
     if hasattr(target, "func") and hasattr(target, "end_col"):  # CallV
         return target.line, target.col, target.end_line, target.end_col, target.line
     line = getattr(target, "lineno", 1)
