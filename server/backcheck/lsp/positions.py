@@ -45,8 +45,13 @@ def byte_to_char(line: str, byte_col: int) -> int:
         return 0
     if line.isascii():
         return min(byte_col, len(line))
-    data = line.encode("utf-8", errors="surrogatepass")[:byte_col]
-    return min(len(data.decode("utf-8", errors="ignore")), len(line))
+    seen = 0
+    for index, char in enumerate(line):
+        point = ord(char)
+        seen += 1 if point < 0x80 else 2 if point < 0x800 else 3 if point < 0x10000 else 4
+        if seen > byte_col:
+            return index
+    return len(line)
 
 
 class Encoder:
