@@ -58,6 +58,7 @@ from __future__ import annotations
 import ast
 import re
 from typing import Any, Iterable, Iterator
+from weakref import WeakKeyDictionary
 
 from backcheck.diagnostics import Finding
 from backcheck.index.facts import Const, dotted
@@ -67,13 +68,20 @@ from backcheck.rules.errors.paths import is_test_path
 
 # Calls whose arguments become (part of) an HTTP response body, by the last segment of the callee.
 _SINK_CALLS = {
-    "jsonify", "make_response", "Response", "JsonResponse", "JSONResponse", "ORJSONResponse",
-    "UJSONResponse", "HTMLResponse", "PlainTextResponse", "HttpResponse", "HttpResponseBadRequest",
-    "HttpResponseServerError", "HttpResponseNotFound", "HttpResponseForbidden", "StreamingResponse",
-    "render_template", "render_template_string", "render", "render_to_response", "render_to_string",
-    "TemplateResponse", "HTTPException", "APIException", "WebSocketException", "abort", "flash",
-    "ParseError", "InternalServerError", "ServiceUnavailable",
+    "jsonify", "make_response", "render_template", "render_template_string", "render", "render_to_response",
+    "render_to_string", "HTTPException", "APIException", "WebSocketException", "abort", "flash", "ParseError",
+    "InternalServerError", "ServiceUnavailable", "GraphQLError", "send_json", "send_text", "emit",
 }
+# Response classes of every framework: `JSONResponse`, `HttpResponseServerError`, DRF `Response`, ...
+_RESPONSE_CLASS = re.compile(
+    r"^(HttpResponse\w*|(ORJSON|UJSON|JSON|Json|HTML|PlainText|Streaming|Template|SimpleTemplate|Redirect|"
+    r"Error|Api|API)?Response)$"
+)
+# Where a sink's name may be imported from; a name imported from anywhere else is the project's own.
+_WEB_PACKAGES = re.compile(
+    r"^(flask|fastapi|starlette|django|rest_framework|werkzeug|quart|sanic|aiohttp|litestar|pyramid|falcon|"
+    r"tornado|bottle|ninja|graphql|strawberry|graphene|flask_socketio|socketio|jinja2|connexion|chalice)\b"
+)
 # Sinks that need a qualifier to be sure (`messages.error(request, ...)`, DRF `serializers.ValidationError`).
 _QUALIFIED_SINKS = re.compile(
     r"(^|\.)messages\.(error|warning|info|success|debug|add_message)$|"
@@ -155,13 +163,18 @@ def _type_names(node: ast.expr | None) -> list[str]:
     return [dotted(node) or "?"]
 
 
-def _sink_name(func: ast.expr) -> str | None:
-    """The sink a call writes to, or None when the call is not a response-building call."""
+def _sink_name(func: ast.expr, imports: dict[str, str] | None = None) -> str | None:
+    """The sink a call writes to, or None when the call is not a response-building call. A bare name
+    imported from outside the web frameworks (the project's own `ErrorResponse` model) is not a sink."""
     name = dotted(func)
     if name is None:
         return None
     short = name.rsplit(".", 1)[-1]
-    if short in _SINK_CALLS:
+    if short in _SINK_CALLS or _RESPONSE_CLASS.match(short):
+        if imports:
+            origin = imports.get(name.split(".", 1)[0])
+            if origin is not None and not _WEB_PACKAGES.match(origin):
+                return None
         return short
     if _QUALIFIED_SINKS.search(name):
         return name
@@ -185,10 +198,14 @@ def _is_5xx(call: ast.Call | None, extra: list[ast.expr] = ()) -> bool:
 class _Scan:
     """Follows exception text through one block of statements (an except body or an error handler)."""
 
-    def __init__(self, sources: set[str]):
+    def __init__(self, sources: set[str], imports: dict[str, str] | None = None):
+        self.imports = imports
         # exception variables whose text leaks, and locals holding such text -> where that text was built
         self.sources = sources
         self.tainted: dict[str, list[ast.expr]] = {}
+        self.loose = False
+        # names whose last assignment in the block holds no exception text
+        self.cleared: set[str] = set()
 
     # -- expressions ---------------------------------------------------------------------------------
 
@@ -206,7 +223,9 @@ class _Scan:
         return any(isinstance(s, ast.Call) and (dotted(s.func) or "") in _TRACEBACK_CALLS for s in _walk_expr(node))
 
     def units(self, node: ast.AST) -> tuple[bool, list[ast.expr]]:
-        """(whole, parts): whether the expression as a whole is exception text, else the parts that are."""
+        """(whole, parts): whether the expression as a whole is exception text, else the parts that are.
+        With `self.loose`, a call this rule does not know passes its arguments' text through (a handler
+        returning `error_response(str(e))` sends that text)."""
         if isinstance(node, ast.Name):
             return node.id in self.sources or node.id in self.tainted, []
         if isinstance(node, ast.Attribute):
@@ -249,7 +268,7 @@ class _Scan:
         short = name.rsplit(".", 1)[-1]
         if name in _TRACEBACK_CALLS:
             return True, []
-        if _sink_name(node.func) is not None or _is_log_call(name) or short in _HARMLESS_CALLS:
+        if _sink_name(node.func, self.imports) is not None or _is_log_call(name) or short in _HARMLESS_CALLS:
             return False, []  # a nested response call is judged on its own; logging is fine
         args = [*node.args, *(k.value for k in node.keywords)]
         if isinstance(node.func, ast.Attribute):
@@ -267,13 +286,19 @@ class _Scan:
             if any(whole for whole, _ in results):
                 return True, []
             return False, [p for _, parts in results for p in parts]
+        if self.loose:
+            return False, [p for a in args for p in self.parts_of(a)]
         return False, []
 
-    def parts_of(self, node: ast.expr | None) -> list[ast.expr]:
+    def parts_of(self, node: ast.expr | None, loose: bool = False) -> list[ast.expr]:
         """The expression itself when it is exception text, else the parts of it that are."""
         if node is None:
             return []
-        whole, parts = self.units(node)
+        self.loose, before = loose, self.loose
+        try:
+            whole, parts = self.units(node)
+        finally:
+            self.loose = before
         return [node] if whole else parts
 
     def origins(self, unit: ast.expr) -> list[ast.expr]:
@@ -303,12 +328,16 @@ class _Scan:
     def _taint(self, targets: list[ast.expr], value: ast.expr) -> None:
         units = self.parts_of(value)
         if not units:
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    self.cleared.add(target.id)
             return
         origins = [o for u in units for o in self.origins(u)]
         for target in targets:
             for name in _target_names(target):
                 if name in self.sources:
                     continue
+                self.cleared.discard(name)
                 known = self.tainted.setdefault(name, [])
                 for origin in origins:
                     if origin not in known:
@@ -398,6 +427,10 @@ class ExceptionDetailInResponse(Rule):
 
     # -- the walk ------------------------------------------------------------------------------------
 
+    def __init__(self) -> None:
+        # per file being walked: def line -> function node, so an except block can see the code after it
+        self._defs: WeakKeyDictionary[FileContext, dict[int, ast.AST]] = WeakKeyDictionary()
+
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if isinstance(node, ast.Call):
             self._registration(node, ctx)
@@ -407,6 +440,7 @@ class ExceptionDetailInResponse(Rule):
         if isinstance(node, ast.ExceptHandler):
             self._except(node, ctx)
         else:
+            self._defs.setdefault(ctx, {})[node.lineno] = node
             self._handler_function(node, ctx)
 
     def _registration(self, node: ast.Call, ctx: FileContext) -> None:
@@ -433,11 +467,22 @@ class ExceptionDetailInResponse(Rule):
 
     def _except(self, node: ast.ExceptHandler, ctx: FileContext) -> None:
         kind = exception_kind(_type_names(node.type))
-        scan = _Scan({node.name} if node.name else set())
+        scan = _Scan({node.name} if node.name else set(), ctx.facts.imports)
         view = looks_like_view(ctx.func, ctx.cls)
+        handler = [node.lineno, node.col_offset]
         for item in self._leaks(scan, node.body, skip_except=False):
             if _accepts(kind, item):
-                self._emit(ctx, item, view, handler=[node.lineno, node.col_offset], exc_param=None)
+                self._emit(ctx, item, view, handler=handler, exc_param=None)
+        # text kept in a local and sent after the except block: `error = str(e)` ... `render(..., error)`
+        kept = {name: origins for name, origins in scan.tainted.items() if name not in scan.cleared}
+        func_node = self._defs.get(ctx, {}).get(ctx.func.line) if kept and ctx.func is not None else None
+        if func_node is None:
+            return
+        after = _Scan(set(), ctx.facts.imports)
+        after.tainted = kept
+        for item in self._leaks(after, func_node.body, skip_except=False, after_line=node.end_lineno or node.lineno):
+            if _accepts(kind, item):
+                self._emit(ctx, item, view, handler=handler, exc_param=None)
 
     def _handler_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: FileContext) -> None:
         """Error handlers: the exception they receive is the source."""
@@ -455,7 +500,7 @@ class ExceptionDetailInResponse(Rule):
             annotation = dotted(exc_arg.annotation) if exc_arg.annotation is not None else ""
             if not (_EXC_PARAM.search(exc_arg.arg) or re.search(r"(Exception|Error)$", annotation or "")):
                 return
-        scan = _Scan({exc_arg.arg})
+        scan = _Scan({exc_arg.arg}, ctx.facts.imports)
         for item in self._leaks(scan, node.body, skip_except=True):
             item["function"] = node.name
             if decorated_kind is not None:
@@ -466,13 +511,17 @@ class ExceptionDetailInResponse(Rule):
                 item["handler"], item["exc_param"] = None, exc_arg.arg
                 ctx.remember(self, ("candidate", node.name, item))
 
-    def _leaks(self, scan: _Scan, body: list[ast.stmt], skip_except: bool) -> Iterator[dict]:
-        """Every response sink in the block that receives exception text, as picklable dicts."""
-        scan.learn(body)
+    def _leaks(self, scan: _Scan, body: list[ast.stmt], skip_except: bool, after_line: int = 0) -> Iterator[dict]:
+        """Every response sink in the block (after `after_line` when given) that receives exception text,
+        as picklable dicts."""
+        if not after_line:
+            scan.learn(body)
         statuses: dict[int, list[ast.expr]] = {}
         for node in _walk_block(body, skip_except):
+            if after_line and (not isinstance(node, (ast.Call, ast.Return)) or node.lineno <= after_line):
+                continue
             if isinstance(node, ast.Call):
-                sink = _sink_name(node.func)
+                sink = _sink_name(node.func, scan.imports)
                 if sink is None:
                     continue
                 units = [u for a in [*node.args, *(k.value for k in node.keywords)] for u in scan.parts_of(a)]
@@ -482,7 +531,7 @@ class ExceptionDetailInResponse(Rule):
                 extra = node.value.elts if isinstance(node.value, ast.Tuple) else []
                 for element in extra:
                     statuses[id(element)] = extra
-                units = scan.parts_of(node.value)
+                units = scan.parts_of(node.value, loose=True)
                 if units:
                     yield self._item(scan, units, "return", "return", _is_5xx(None, extra))
 
