@@ -27,7 +27,7 @@ _SIGNAL = re.compile(
     re.I,
 )
 # The calling user object itself: `current_user`, `request.user`, `g.user`, `session["user_id"]`.
-_USER_OBJECT = re.compile(r"(^|\.)(current_user|user|user_id|current_identity)$")
+_USER_OBJECT = re.compile(r"(^(current_user|current_identity)|\.(current_user|user|user_id|current_identity))$")
 # What a check may read off the user object and still be about who is calling.
 _USER_ATTRS = re.compile(r"^(is_\w+|has_\w+|roles?|id|pk|groups|permissions|username|get_id)$")
 # Verbs of calls that check the caller when made on their own at the top of a function.
@@ -108,9 +108,33 @@ def _classify(stmt: ast.If, negated: bool, rest: list[ast.stmt]) -> str | None:
         return None
     if not rest:
         return "wraps"
-    if len(rest) == 1 and isinstance(rest[0], (ast.Return, ast.Raise)):
+    if len(rest) == 1 and _is_rejection(rest[0]):
         return "rejects" if _terminates(stmt.body) and _exit_has_value(rest) else "wraps"
     return None
+
+
+def _is_rejection(stmt: ast.stmt) -> bool:
+    """A statement that turns the caller away: raise, abort, a redirect, a 401/403 or login response."""
+    if isinstance(stmt, ast.Raise):
+        return True
+    value = stmt.value if isinstance(stmt, (ast.Return, ast.Expr)) else None
+    if isinstance(stmt, ast.Return) and (value is None or isinstance(value, ast.Constant) and value.value is None):
+        return True
+    if value is None:
+        return False
+    for node in ast.walk(value):
+        if isinstance(node, ast.Call):
+            short = (dotted(node.func) or "").rsplit(".", 1)[-1]
+            if short in _ABORTS or re.search(r"(redirect|Forbidden|Unauthori[sz]ed|PermissionDenied|login)", short,
+                                             re.I):
+                return True
+        elif isinstance(node, ast.Constant):
+            if node.value in (401, 403) and not isinstance(node.value, bool):
+                return True
+            if isinstance(node.value, str) and re.search(r"(login|unauthori[sz]ed|not authenticated|forbidden|"
+                                                         r"denied|sign.?in)", node.value, re.I):
+                return True
+    return False
 
 
 def _terminates(stmts: list[ast.stmt]) -> bool:
@@ -440,6 +464,38 @@ def join_path(prefix: str, path: str) -> str:
     return prefix.rstrip("/") + "/" + path.lstrip("/")
 
 
+# Imports that show an app knows about users: auth libraries, token and password helpers.
+_AUTH_IMPORTS = re.compile(
+    r"^(flask_login|flask_security|flask_jwt_extended|flask_jwt|flask_httpauth|flask_praetorian|flask_user|"
+    r"flask_principal|flask_oidc|flask_dance|authlib|jwt|jose|werkzeug\.security|passlib|bcrypt|argon2|"
+    r"django\.contrib\.auth\.(decorators|mixins|views|authenticate|login)|rest_framework\.permissions|"
+    r"rest_framework\.authentication|rest_framework_simplejwt|knox|oauth2_provider|allauth|fastapi\.security)"
+)
+_SIGN_IN = re.compile(r"(login|log_in|logout|signin|sign_in|signup|sign_up|register|token|auth(?!or)|session|"
+                      r"password)", re.I)
+
+
+def mark_authless(routes: list[Any], modules: list[FileFacts]) -> None:
+    """Mark an app's routes public when the app has no authentication at all.
+
+    BC101 asks whether a route forgot the authentication its app uses; an app where no route checks
+    the caller, nothing signs anyone in and no module imports an auth library has none to forget.
+    """
+    if not routes or any(r.auth for r in routes):
+        return
+    if any(_SIGN_IN.search(r.path) or _SIGN_IN.search(r.function) for r in routes):
+        return
+    for facts in modules:
+        if any(_AUTH_IMPORTS.match(v) for v in facts.imports.values()):
+            return
+        if any("session" in f.reads or any(n.startswith("session.") for n in f.reads)
+               for f in facts.all_functions()):
+            return
+    for route in routes:
+        if not route.public:
+            route.public, route.public_via = True, "the app has no authentication at all"
+
+
 def is_static_page(func: FuncFacts | None) -> bool:
     """A handler that only renders a fixed template: no request data, no queries, no writes."""
     if func is None or len(func.return_values) != 1 or func.params and len(func.params) > 1:
@@ -456,5 +512,5 @@ def is_static_page(func: FuncFacts | None) -> bool:
 __all__ = [
     "find_guards", "inline_auth", "hook_rejects", "wrapper_checks", "call_authenticates", "resolve_name",
     "qualify_name", "rejects_with_auth_status", "decorator_name", "join_path", "AUTH_DECORATOR_NAMES",
-    "OPEN_DECORATOR_NAMES", "is_static_page", "guards_of",
+    "OPEN_DECORATOR_NAMES", "is_static_page", "guards_of", "mark_authless",
 ]

@@ -62,6 +62,7 @@ class Route:
 # Paths and handler names that are public by design: sign-in flows, landing pages, docs, health.
 _PUBLIC_WORDS = re.compile(
     r"(^|[/_\-.])(login|log_in|logout|log_out|signin|sign_in|signout|signup|sign_up|register|registration|"
+    r"create_user|create_account|new_user|new_account|"
     r"health\w*|"
     r"token|refresh|password[_\-]?(reset|recovery|forgot)|reset[_\-]?password|forgot|recover|"
     r"activate|verify[_\-]?email|confirm|callback|oauth|sso|health|healthz|livez|readyz|ping|status|"
@@ -76,7 +77,7 @@ def looks_public(path: str, function: str) -> str:
     if stripped == "" or stripped in {"api", "api/v1"}:
         return "site root"
     for text in (path, function):
-        match = _PUBLIC_WORDS.search(text.replace("{", "/").replace("<", "/"))
+        match = _PUBLIC_WORDS.search(re.sub(r"[{}<>]", "/", text))
         if match:
             return f"{match.group(2).lower()} endpoint"
     return ""
