@@ -186,6 +186,8 @@ def _signal(test: ast.expr, local: dict[str, ast.expr], depth: int = 0) -> str:
             name = dotted(node) or ""
             if not name:
                 continue
+            if isinstance(node, ast.Name) and node.id in local and _from_body(local[node.id], local):
+                continue  # a sign-in form checking the credentials it was sent
             if _name_signal(name):
                 return name
             if depth < 2 and isinstance(node, ast.Name) and node.id in local:
@@ -205,6 +207,22 @@ def _signal(test: ast.expr, local: dict[str, ast.expr], depth: int = 0) -> str:
             if _KEYED.search(container) and _credential_key([node.left]):
                 return f"{_credential_key([node.left])!r} in {container}"
     return ""
+
+
+_BODY = re.compile(r"^request\.(form|json|get_json|data|POST|body|values|files|get_data)")
+
+
+def _from_body(value: ast.expr, local: dict[str, ast.expr], depth: int = 0) -> bool:
+    """Whether a value is computed from the submitted request body: a sign-in form checking its own input."""
+    for node in ast.walk(value):
+        if isinstance(node, (ast.Attribute, ast.Name)):
+            name = dotted(node) or ""
+            if _BODY.match(name):
+                return True
+            if depth < 3 and isinstance(node, ast.Name) and node.id in local and local[node.id] is not value:
+                if _from_body(local[node.id], local, depth + 1):
+                    return True
+    return False
 
 
 def _name_signal(name: str) -> bool:

@@ -712,8 +712,16 @@ class DjangoIndex:
             return f"{origin}: {requiring[0][1]}", ""
         opened = [v for v in verdicts if v[0] == "open"]
         if opened and len(opened) == len(verdicts):
+            if origin != "DEFAULT_PERMISSION_CLASSES" and self._default_requires_auth(site, method):
+                # opening one view against a project default that requires a user is what BC101 reviews
+                return "", ""
             return "", f"{origin}: {opened[0][1]}"
         return "", ""
+
+    def _default_requires_auth(self, site: Site, method: str) -> bool:
+        if not site.default_permissions or site.settings is None:
+            return False
+        return any(self._permission(site.settings, item, method)[0] == "auth" for item in site.default_permissions)
 
     def _permission(self, facts: FileFacts, item: Any, method: str, depth: int = 0) -> tuple[str, str]:
         """("auth" | "open" | "", label) for one permission class and one HTTP method."""
@@ -862,7 +870,10 @@ def _merge(routes: list[Route]) -> list[Route]:
     """One route per handler, path and auth outcome: PUT and PATCH on the same `update` become one row."""
     merged: dict[tuple, Route] = {}
     for route in routes:
-        key = (route.file, route.line, route.function, route.path, route.auth, route.public, tuple(route.auth_via))
+        if route.handler is None:
+            key = (id(route),)  # a class answering through inherited handlers: one row per method
+        else:
+            key = (route.file, route.line, route.function, route.path, route.auth, route.public, tuple(route.auth_via))
         if key in merged:
             for method in route.methods:
                 if method not in merged[key].methods:
