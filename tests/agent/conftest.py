@@ -27,6 +27,8 @@ DOCS_PAGE = """<!doctype html>
 <p>Declare path parameters with the same syntax as Python format strings:
 <code>@app.get("/items/{item_id}")</code>.</p>
 <p>Annotate the parameter (<code>item_id: int</code>) and FastAPI validates and converts it.</p>
+<h2>Order matters</h2><p>Declare a fixed path such as <code>/users/me</code> before
+<code>/users/{user_id}</code>; path operations are evaluated in order.</p>
 <script>trackVisitor()</script>
 <h2>Errors</h2><ul><li>Raise HTTPException(status_code=404) for missing resources.</li></ul>
 </body></html>"""
@@ -104,18 +106,30 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMessagesAPI]:
 
 
 def example_source() -> Path:
-    """The backend the scripted runs work on."""
+    """The small backend most agent tests work on (fast test suite)."""
     return DATA / "mini_api"
+
+
+SHOP_API = Path(__file__).resolve().parents[2] / "examples" / "shop_api"
+
+
+def _copy(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", ".backcheck"))
+    return target
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    """A fresh copy of the example backend."""
-    target = tmp_path / "ws"
-    shutil.copytree(
-        example_source(), target, ignore=shutil.ignore_patterns("__pycache__", ".backcheck")
-    )
-    return target
+    """A fresh copy of tests/agent/data/mini_api."""
+    return _copy(example_source(), tmp_path / "ws")
+
+
+@pytest.fixture
+def shop_workspace(tmp_path: Path) -> Path:
+    """A fresh copy of the bundled example backend, examples/shop_api."""
+    if not (SHOP_API / "app" / "main.py").is_file():
+        pytest.skip("examples/shop_api is not in this checkout")
+    return _copy(SHOP_API, tmp_path / "shop_api")
 
 
 @pytest.fixture

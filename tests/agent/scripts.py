@@ -193,3 +193,191 @@ def finish() -> list[Reply]:
 def full_run(docs_url: str) -> list[Reply]:
     """The whole task, every phase, ending with a passing verify."""
     return [*until_research(docs_url), *implement(), *finish()]
+
+
+# --- the same workflow on examples/shop_api ---------------------------------------------------
+
+SHOP_TASK = "Add GET /products/count returning how many products the catalogue holds, with tests"
+
+SHOP_SCHEMA_OLD = """class StockLevel(BaseModel):
+    id: int
+    sku: str
+    name: str
+    stock: int
+"""
+SHOP_SCHEMA_NEW = (
+    SHOP_SCHEMA_OLD
+    + """
+
+class ProductCount(BaseModel):
+    count: int = Field(ge=0)
+"""
+)
+
+SHOP_SERVICE_OLD = '''def get_product(db: Session, product_id: int) -> Product | None:
+    """Look a product up by id."""
+    return db.get(Product, product_id)
+'''
+SHOP_SERVICE_NEW = (
+    SHOP_SERVICE_OLD
+    + '''
+
+def count_products(db: Session) -> int:
+    """How many products the catalogue holds."""
+    return db.scalar(select(func.count()).select_from(Product)) or 0
+'''
+)
+
+SHOP_ROUTE_OLD = '@router.get("/{product_id}", response_model=ProductOut)\n'
+SHOP_ROUTE_NEW = (
+    '''@router.get("/count")
+def count_products(db: DbSession) -> ProductCount:
+    """How many products the catalogue holds (declared before /{product_id})."""
+    return ProductCount(count=products_service.count_products(db))
+
+
+'''
+    + SHOP_ROUTE_OLD
+)
+
+SHOP_TESTS = """from conftest import auth_headers
+
+
+def test_count_needs_login(client):
+    assert client.get("/products/count").status_code == 401
+
+
+def test_count_products(client, customer, make_product):
+    for n in range(3):
+        make_product(sku=f"SKU-{n}", name=f"Item {n}")
+    response = client.get("/products/count", headers=auth_headers(customer))
+    assert response.status_code == 200
+    assert response.json() == {"count": 3}
+
+
+def test_count_of_empty_catalogue(client, customer):
+    response = client.get("/products/count", headers=auth_headers(customer))
+    assert response.json() == {"count": 0}
+"""
+
+
+def shop_full_run(docs_url: str) -> list[Reply]:
+    """A count endpoint for shop_api through all ten phases, ending with a passing verify."""
+    return [
+        Reply(
+            [
+                text("First, what is being asked."),
+                tool(
+                    "set_phase",
+                    {"phase": "analyze", "summary": "Read-only count for logged-in users."},
+                ),
+            ]
+        ),
+        Reply(
+            [
+                tool(
+                    "set_phase", {"phase": "review-context", "summary": "Products router/service."}
+                ),
+                tool("list_files", {"path": "app"}),
+                tool("read_file", {"path": "app/routers/products.py"}),
+                tool("read_file", {"path": "app/services/products.py"}),
+                tool("search_code", {"pattern": "class StockLevel", "glob": "*.py"}),
+            ]
+        ),
+        Reply([tool("set_phase", {"phase": "research"}), tool("fetch_url", {"url": docs_url})]),
+        Reply(
+            [
+                tool(
+                    "record_note",
+                    {
+                        "topic": "FastAPI path operation order",
+                        "title": "Fixed paths before path parameters",
+                        "content": "Declare /products/count before /products/{product_id}, "
+                        "or the parameter route captures it and answers 422.",
+                        "sources": [docs_url],
+                    },
+                ),
+                tool(
+                    "record_note",
+                    {
+                        "kind": "decision",
+                        "topic": "Typed count response",
+                        "content": "Return a ProductCount model rather than a bare dict.",
+                    },
+                ),
+            ]
+        ),
+        Reply([tool("set_phase", {"phase": "design-schema", "summary": "No schema change."})]),
+        Reply(
+            [
+                tool("set_phase", {"phase": "validation", "summary": "ProductCount response."}),
+                tool(
+                    "edit_file",
+                    {
+                        "path": "app/schemas.py",
+                        "old_text": SHOP_SCHEMA_OLD,
+                        "new_text": SHOP_SCHEMA_NEW,
+                    },
+                ),
+            ]
+        ),
+        Reply(
+            [
+                tool(
+                    "set_phase", {"phase": "service", "summary": "count_products in the service."}
+                ),
+                tool(
+                    "edit_file",
+                    {
+                        "path": "app/services/products.py",
+                        "old_text": SHOP_SERVICE_OLD,
+                        "new_text": SHOP_SERVICE_NEW,
+                    },
+                ),
+            ]
+        ),
+        Reply(
+            [
+                tool("set_phase", {"phase": "route", "summary": "GET /products/count."}),
+                tool(
+                    "edit_file",
+                    {
+                        "path": "app/routers/products.py",
+                        "old_text": "from app.schemas import ProductIn, ProductOut\n",
+                        "new_text": "from app.schemas import ProductCount, ProductIn, ProductOut\n",
+                    },
+                ),
+                tool(
+                    "edit_file",
+                    {
+                        "path": "app/routers/products.py",
+                        "old_text": SHOP_ROUTE_OLD,
+                        "new_text": SHOP_ROUTE_NEW,
+                    },
+                ),
+                tool("run_checks", {"paths": ["app/routers/products.py"]}),
+            ]
+        ),
+        Reply(
+            [
+                tool(
+                    "set_phase", {"phase": "tests", "summary": "401, a count and an empty count."}
+                ),
+                tool("write_file", {"path": "tests/test_product_count.py", "content": SHOP_TESTS}),
+                tool("run_tests", {"paths": ["tests/test_product_count.py"]}),
+            ]
+        ),
+        Reply(
+            [
+                tool(
+                    "set_phase",
+                    {
+                        "phase": "document",
+                        "summary": "GET /products/count returns ProductCount from "
+                        "products_service.count_products; it sits behind the router-wide login.",
+                    },
+                )
+            ]
+        ),
+        Reply([tool("set_phase", {"phase": "verify"})]),
+    ]

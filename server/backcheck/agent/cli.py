@@ -51,6 +51,7 @@ class _Printer:
     def __init__(self, out: TextIO, quiet: bool) -> None:
         self.out = out
         self.quiet = quiet
+        self.cost: float | None = 0.0
 
     def line(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -62,7 +63,10 @@ class _Printer:
             number = PHASES.index(phase) + 1 if phase in PHASES else 0
             again = " (rework)" if data.get("reopened") else ""
             summary = f": {data['summary']}" if data.get("summary") else ""
-            self.line(f"[{number}/{len(PHASES)}] {phase}{again}{summary}")
+            spent = f" (${self.cost:.3f} so far)" if self.cost else ""
+            self.line(f"[{number}/{len(PHASES)}] {phase}{again}{summary}{spent}")
+        elif kind == "usage":
+            self.cost = data.get("total_cost_usd")
         elif kind == "verify":
             self.line(textwrap.indent(data["report"], "    "))
         elif kind == "note" and data.get("reused_from"):

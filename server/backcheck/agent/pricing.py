@@ -49,13 +49,12 @@ class Usage:
 
     @property
     def total_tokens(self) -> int:
-        """Every token counted against the budget (cache reads and writes included)."""
-        return (
-            self.input_tokens
-            + self.output_tokens
-            + self.cache_read_tokens
-            + self.cache_creation_tokens
-        )
+        """Tokens counted against the budget: input, output and cache writes.
+
+        Cache reads are left out: they are served from the prompt cache at a tenth of the input
+        price (the cost budget still counts them), and counting them would end long tasks early.
+        """
+        return self.input_tokens + self.output_tokens + self.cache_creation_tokens
 
     def add(self, other: Usage) -> None:
         """Accumulate another call's usage."""

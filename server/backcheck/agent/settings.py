@@ -51,7 +51,8 @@ class AgentSettings:
     max_turns: int = 40
     """Most model requests one task may make before it stops with its state kept."""
     max_tokens: int = 400_000
-    """Budget of input plus output tokens (cache reads and writes included) for the whole task."""
+    """Budget of input, output and cache-write tokens for the whole task (cache reads, billed at a
+    tenth of the input price, count toward ``max_cost_usd`` only)."""
     max_output_tokens: int = 8192
     """``max_tokens`` sent with each Messages API request."""
     max_wall_seconds: float = 1800.0
