@@ -75,7 +75,7 @@ def _scan(stmts: list[ast.stmt], local: dict[str, ast.expr], guards: list[Guard]
                 if kind:
                     guards.append(Guard(stmt.lineno, signal, kind, clean, [*exempt, *_endpoint_consts(stmt.test)],
                                         [*exempt_names, *_endpoint_names(stmt.test)]))
-            elif _reads_endpoint(stmt.test) and _terminates(stmt.body):
+            elif _reads_endpoint(stmt.test) and _bare_return(stmt.body):
                 # `if request.endpoint in ("login", "static"): return` exempts those endpoints
                 exempt.extend(_str_consts(stmt.test))
                 exempt_names.extend(_endpoint_names(stmt.test))
@@ -96,9 +96,19 @@ def _scan(stmts: list[ast.stmt], local: dict[str, ast.expr], guards: list[Guard]
     return clean
 
 
+def _bare_return(stmts: list[ast.stmt]) -> bool:
+    """`return` / `return None` alone: a hook letting the request through untouched."""
+    if len(stmts) != 1 or not isinstance(stmts[0], ast.Return):
+        return False
+    value = stmts[0].value
+    return value is None or isinstance(value, ast.Constant) and value.value is None
+
+
 def _classify(stmt: ast.If, negated: bool, rest: list[ast.stmt]) -> str | None:
     """How the `if` keeps anonymous requests out: "rejects", "exits", "wraps" or not at all (None)."""
     anonymous = stmt.body if negated else stmt.orelse
+    if not negated and len(stmt.body) == 1 and _is_redirect(stmt.body[0]):
+        return None  # signed-in users are sent elsewhere: a login or landing page everyone else sees
     if _terminates(anonymous):
         return "rejects" if _exit_has_value(anonymous) else "exits"
     if negated:
@@ -113,6 +123,13 @@ def _classify(stmt: ast.If, negated: bool, rest: list[ast.stmt]) -> str | None:
     return None
 
 
+def _is_redirect(stmt: ast.stmt) -> bool:
+    value = stmt.value if isinstance(stmt, ast.Return) else None
+    if not isinstance(value, ast.Call):
+        return False
+    return "redirect" in (dotted(value.func) or "").lower()
+
+
 def _is_rejection(stmt: ast.stmt) -> bool:
     """A statement that turns the caller away: raise, abort, a redirect, a 401/403 or login response."""
     if isinstance(stmt, ast.Raise):
@@ -125,7 +142,7 @@ def _is_rejection(stmt: ast.stmt) -> bool:
     for node in ast.walk(value):
         if isinstance(node, ast.Call):
             short = (dotted(node.func) or "").rsplit(".", 1)[-1]
-            if short in _ABORTS or re.search(r"(redirect|Forbidden|Unauthori[sz]ed|PermissionDenied|login)", short,
+            if short in _ABORTS or re.search(r"(redirect|Forbidden|Unauthori[sz]ed|PermissionDenied|to_login)", short,
                                              re.I):
                 return True
         elif isinstance(node, ast.Constant):

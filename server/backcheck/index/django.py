@@ -595,12 +595,12 @@ class DjangoIndex:
             function=label,
             methods=methods,
             path=_clean_path(path),
-            framework="drf" if is_drf else "django",
+            framework="django",
             auth=bool(via),
             auth_via=via,
             handler=func,
             cls=cls,
-            extra={"module": facts.module},
+            extra={"module": facts.module, "drf": is_drf},
         )
         if public_via and not via:
             route.public, route.public_via = True, public_via

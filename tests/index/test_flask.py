@@ -1,0 +1,519 @@
+"""Flask route discovery and authentication (index/flask.py), one small project per pattern."""
+
+from __future__ import annotations
+
+from backcheck.config import Settings
+from backcheck.index.flask import parse_yaml
+
+
+def test_app_routes_methods_and_verbs(routes_of) -> None:
+    routes = routes_of({"app.py": """
+        from flask import Flask
+        app = Flask(__name__)
+
+        @app.route("/items", methods=["GET", "POST"])
+        def items():
+            return []
+
+        @app.get("/items/<int:item_id>")
+        def item(item_id):
+            return {}
+
+        @app.route("/")
+        @app.route("/index")
+        def index():
+            return "hi"
+    """})
+    assert set(routes) == {("GET,POST", "/items"), ("GET", "/items/<int:item_id>"), ("GET", "/"), ("GET", "/index")}
+    route = routes[("GET,POST", "/items")]
+    assert (route.file, route.line, route.function, route.framework) == ("app.py", 5, "items", "flask")
+    assert not route.auth
+
+
+def test_blueprint_prefixes_factory_and_nesting(routes_of) -> None:
+    routes = routes_of({
+        "shop/__init__.py": """
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                from shop.api import api_bp
+                from shop.auth import bp as auth_bp
+                app.register_blueprint(auth_bp, url_prefix="/auth")
+                app.register_blueprint(api_bp)
+                return app
+        """,
+        "shop/auth.py": """
+            from flask import Blueprint
+            bp = Blueprint("auth", __name__, url_prefix="/ignored")
+
+            @bp.route("/login", methods=["POST"])
+            def login():
+                return {}
+        """,
+        "shop/api.py": """
+            from flask import Blueprint
+            from shop.orders import orders_bp
+            api_bp = Blueprint("api", __name__, url_prefix="/api")
+            api_bp.register_blueprint(orders_bp, url_prefix="/orders")
+        """,
+        "shop/orders.py": """
+            from flask import Blueprint
+            orders_bp = Blueprint("orders", __name__)
+
+            @orders_bp.delete("/<int:order_id>")
+            def cancel(order_id):
+                return {}
+
+            @orders_bp.get("/")
+            def listing():
+                return []
+        """,
+    })
+    assert ("POST", "/auth/login") in routes
+    assert ("DELETE", "/api/orders/<int:order_id>") in routes
+    assert ("GET", "/api/orders/") in routes
+
+
+def test_app_built_by_a_factory_and_imported(routes_of) -> None:
+    routes = routes_of({
+        "web/__init__.py": """
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                return app
+
+            app = create_app()
+        """,
+        "web/views.py": """
+            from web import app
+
+            @app.route("/ping")
+            def ping():
+                return "pong"
+        """,
+    })
+    assert ("GET", "/ping") in routes
+
+
+def test_add_url_rule_function_method_view_and_wrapper(routes_of) -> None:
+    routes = routes_of({"app.py": """
+        from flask import Flask
+        from flask.views import MethodView
+        from flask_login import login_required
+        app = Flask(__name__)
+
+        def health():
+            return "ok"
+
+        class UserAPI(MethodView):
+            def get(self, user_id):
+                return {}
+
+            def delete(self, user_id):
+                return {}
+
+        class ReportAPI(MethodView):
+            decorators = [login_required]
+
+            def get(self):
+                return {}
+
+        app.add_url_rule("/health", "health", health)
+        user_view = UserAPI.as_view("users")
+        app.add_url_rule("/users/<int:user_id>", view_func=user_view)
+        app.add_url_rule("/secure/<int:user_id>", view_func=login_required(UserAPI.as_view("secure")))
+        app.add_url_rule("/reports", view_func=ReportAPI.as_view("reports"))
+    """})
+    assert ("GET", "/health") in routes
+    get, delete = routes[("GET", "/users/<int:user_id>")], routes[("DELETE", "/users/<int:user_id>")]
+    assert (get.function, delete.function) == ("UserAPI.get", "UserAPI.delete")
+    assert not get.auth and not delete.auth
+    assert routes[("GET", "/secure/<int:user_id>")].auth
+    assert routes[("DELETE", "/secure/<int:user_id>")].auth
+    assert routes[("GET", "/reports")].auth_via == ["ReportAPI.decorators: login_required"]
+
+
+def test_library_auth_decorators(routes_of) -> None:
+    routes = routes_of({"app.py": """
+        from apifairy import authenticate
+        from flask import Flask
+        from flask_httpauth import HTTPTokenAuth
+        from flask_jwt_extended import jwt_required
+        from flask_login import fresh_login_required, login_required
+        from flask_security import roles_required
+        app = Flask(__name__)
+        token_auth = HTTPTokenAuth()
+
+        @app.route("/a")
+        @login_required
+        def a():
+            return ""
+
+        @app.route("/b")
+        @token_auth.login_required
+        def b():
+            return ""
+
+        @app.route("/c")
+        @jwt_required()
+        def c():
+            return ""
+
+        @app.route("/d")
+        @authenticate(token_auth)
+        def d():
+            return ""
+
+        @app.route("/e")
+        @fresh_login_required
+        def e():
+            return ""
+
+        @app.route("/f")
+        @roles_required("admin")
+        def f():
+            return ""
+
+        @app.route("/open")
+        def open_():
+            return load()
+    """})
+    for path in ("/a", "/b", "/c", "/d", "/e", "/f"):
+        assert routes[("GET", path)].auth, path
+    assert not routes[("GET", "/open")].auth
+
+
+def test_project_decorators_checked_by_their_body(routes_of) -> None:
+    routes = routes_of({
+        "app/decorators.py": """
+            from functools import wraps
+            from flask import abort, g, redirect, request, url_for
+
+            def login_needed(view):
+                @wraps(view)
+                def wrapped(*args, **kwargs):
+                    if g.user is None:
+                        return redirect(url_for("auth.login"))
+                    return view(*args, **kwargs)
+                return wrapped
+
+            def role(name):
+                def decorator(f):
+                    @wraps(f)
+                    def inner(*args, **kwargs):
+                        if not current_user.has_role(name):
+                            abort(403)
+                        return f(*args, **kwargs)
+                    return inner
+                return decorator
+
+            def timed(f):
+                @wraps(f)
+                def inner(*args, **kwargs):
+                    return f(*args, **kwargs)
+                return inner
+        """,
+        "app/views.py": """
+            from flask import Flask
+            from app.decorators import login_needed, role, timed
+            app = Flask(__name__)
+
+            @app.route("/mine")
+            @login_needed
+            def mine():
+                return ""
+
+            @app.route("/admin")
+            @role("admin")
+            def admin():
+                return ""
+
+            @app.route("/slow")
+            @timed
+            def slow():
+                return load()
+        """,
+    })
+    assert routes[("GET", "/mine")].auth
+    assert routes[("GET", "/admin")].auth
+    assert not routes[("GET", "/slow")].auth
+
+
+def test_configured_auth_decorator(routes_of) -> None:
+    files = {"app.py": """
+        from flask import Flask
+        from company.auth import sso
+        app = Flask(__name__)
+
+        @app.route("/x")
+        @sso
+        def x():
+            return load()
+    """}
+    assert not routes_of(files)[("GET", "/x")].auth
+    assert routes_of(files, Settings(auth_decorators=["sso"]))[("GET", "/x")].auth
+
+
+def test_before_request_hooks(routes_of) -> None:
+    routes = routes_of({
+        "app/__init__.py": """
+            from flask import Flask
+            from app.admin import admin_bp
+            from app.main import main_bp
+            app = Flask(__name__)
+            app.register_blueprint(admin_bp, url_prefix="/admin")
+            app.register_blueprint(main_bp)
+        """,
+        "app/admin.py": """
+            from flask import Blueprint, abort
+            from flask_login import current_user
+            admin_bp = Blueprint("admin", __name__)
+
+            @admin_bp.before_request
+            def require_admin():
+                if request.endpoint in ("admin.status_page",):
+                    return
+                if not current_user.is_authenticated:
+                    abort(401)
+
+            @admin_bp.route("/users")
+            def users():
+                return []
+
+            @admin_bp.route("/status")
+            def status_page():
+                return {}
+        """,
+        "app/main.py": """
+            from flask import Blueprint, g
+            from flask_login import current_user
+            main_bp = Blueprint("main", __name__)
+
+            @main_bp.before_app_request
+            def remember():
+                if current_user.is_authenticated:
+                    current_user.seen()
+                g.locale = "en"
+
+            @main_bp.route("/feed")
+            def feed():
+                return []
+        """,
+    })
+    users = routes[("GET", "/admin/users")]
+    assert users.auth and users.auth_via[0].startswith("before_request require_admin")
+    assert not routes[("GET", "/admin/status")].auth
+    assert not routes[("GET", "/feed")].auth
+
+
+def test_app_level_hook_with_allow_list(routes_of) -> None:
+    routes = routes_of({"app.py": """
+        from flask import Flask, redirect, request, session, url_for
+        app = Flask(__name__)
+        OPEN = ["login", "static"]
+
+        @app.before_request
+        def gate():
+            if "user_id" not in session and request.endpoint not in OPEN:
+                return redirect(url_for("login"))
+
+        @app.route("/login", methods=["POST"])
+        def login():
+            return ""
+
+        @app.route("/dashboard")
+        def dashboard():
+            return load()
+    """})
+    assert routes[("GET", "/dashboard")].auth
+    assert not routes[("POST", "/login")].auth
+
+
+def test_inline_checks(routes_of) -> None:
+    routes = routes_of({"app.py": """
+        from flask import Flask, abort, redirect, request, url_for
+        from flask_login import current_user
+        app = Flask(__name__)
+
+        @app.route("/profile")
+        def profile():
+            if not current_user.is_authenticated:
+                return redirect(url_for("login"))
+            return load()
+
+        @app.route("/api/data", methods=["POST"])
+        def data():
+            token = request.headers.get("Authorization")
+            if not token:
+                return {"error": "no token"}, 401
+            return load()
+
+        @app.route("/login", methods=["GET", "POST"])
+        def login():
+            if current_user.is_authenticated:
+                return redirect(url_for("profile"))
+            return do_login()
+
+        @app.route("/late")
+        def late():
+            record_visit()
+            items = load()
+            if request.args.get("x"):
+                return items
+            if not current_user.is_authenticated:
+                abort(401)
+            return items
+    """})
+    assert routes[("GET", "/profile")].auth
+    assert routes[("POST", "/api/data")].auth
+    assert not routes[("GET,POST", "/login")].auth
+    assert not routes[("GET", "/late")].auth
+
+
+def test_static_pages_and_apps_without_auth_are_public(routes_of) -> None:
+    routes = routes_of({
+        "site/app.py": """
+            from flask import Flask, render_template
+            from flask_login import login_required
+            app = Flask(__name__)
+
+            @app.route("/upload-form")
+            def upload_form():
+                return render_template("upload.html")
+
+            @app.route("/upload", methods=["POST"])
+            def upload():
+                return save(request.files["f"])
+
+            @app.route("/me")
+            @login_required
+            def me():
+                return ""
+        """,
+        "lab/main.py": """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.route("/convert", methods=["POST"])
+            def convert():
+                return transform(request.form["x"])
+        """,
+    })
+    form = routes[("GET", "/upload-form")]
+    assert form.public and form.public_via == "renders a fixed template"
+    assert not routes[("POST", "/upload")].public
+    convert = routes[("POST", "/convert")]
+    assert convert.public and convert.public_via == "the app has no authentication at all"
+
+
+def test_flask_restful_and_restx(routes_of) -> None:
+    routes = routes_of({"api.py": """
+        from flask import Flask
+        from flask_login import login_required
+        from flask_restful import Api, Resource
+        from flask_restx import Namespace
+        app = Flask(__name__)
+        api = Api(app, prefix="/v1")
+        ns = Namespace("pets")
+
+        class Todo(Resource):
+            method_decorators = [login_required]
+
+            def get(self, todo_id):
+                return {}
+
+            def put(self, todo_id):
+                return {}
+
+        @ns.route("/<int:pet_id>")
+        class Pet(Resource):
+            def get(self, pet_id):
+                return {}
+
+        api.add_resource(Todo, "/todos/<int:todo_id>")
+    """})
+    assert routes[("GET", "/v1/todos/<int:todo_id>")].auth
+    assert routes[("PUT", "/v1/todos/<int:todo_id>")].function == "Todo.put"
+    assert ("GET", "/pets/<int:pet_id>") in routes
+
+
+def test_connexion_spec(routes_of, tmp_path) -> None:
+    routes = routes_of({
+        "server/app.py": """
+            import connexion
+            app = connexion.App(__name__, specification_dir="openapi/")
+            app.add_api("api.yaml")
+        """,
+        "server/handlers/pets.py": """
+            def list_pets(limit=10):
+                return []
+
+            def create_pet(body):
+                return body
+
+            def health():
+                return "ok"
+        """,
+        "server/openapi/api.yaml": """
+            openapi: "3.0.0"
+            info:
+              title: Pets  # the title
+              version: "1.0"
+            servers:
+              - url: http://localhost:8080/v1
+            security:
+              - bearer: []
+            paths:
+              /pets:
+                get:
+                  operationId: server.handlers.pets.list_pets
+                  parameters:
+                    - name: limit
+                      in: query
+                      schema: {type: integer}
+                post:
+                  operationId: create_pet
+                  x-openapi-router-controller: server.handlers.pets
+                  requestBody:
+                    description: |
+                      A new pet.
+                      Several lines.
+                    content: {}
+              /health:
+                get:
+                  operationId: server.handlers.pets.health
+                  security: []
+            components:
+              securitySchemes:
+                bearer:
+                  type: http
+                  scheme: bearer
+        """,
+    })
+    listing = routes[("GET", "/v1/pets")]
+    assert listing.auth and listing.framework == "connexion" and listing.file == "server/handlers/pets.py"
+    assert routes[("POST", "/v1/pets")].function == "create_pet"
+    health = routes[("GET", "/v1/health")]
+    assert not health.auth and health.public
+
+
+def test_parse_yaml_subset() -> None:
+    doc = parse_yaml("""
+a: 1
+b: "two"  # comment
+c:
+  - x
+  - k: v
+    m: [1, 2]
+d: {e: f}
+g: |
+  text
+  more
+h: ~
+'/p/{id}':
+  get: {}
+""")
+    assert doc == {"a": 1, "b": "two", "c": ["x", {"k": "v", "m": [1, 2]}], "d": {"e": "f"}, "g": "text more",
+                   "h": None, "/p/{id}": {"get": {}}}
