@@ -1,0 +1,133 @@
+"""## What it does
+Flags JSON Web Tokens decoded in a way that does not prove who issued them, with PyJWT or python-jose:
+
+- signature checking switched off: `options={"verify_signature": False}` (also through a variable),
+  `verify=False` (PyJWT 1), or python-jose's `jwt.get_unverified_claims(token)` used as the claims;
+- no `algorithms=` list pinned on `jwt.decode` (or `algorithms=None`), so the token's own header picks
+  the algorithm;
+- `"none"` among the allowed algorithms, or the algorithm list read from the unverified token header.
+
+Authlib, whose `jwt.decode` always verifies, and `jwt.get_unverified_header` (commonly used to find the
+signing key id before verifying) are not flagged.
+
+## Why is this bad?
+A token whose signature is not checked is just JSON the client wrote: anyone can put any user id or role
+in it. Letting the token choose its algorithm is almost as bad: `"none"` skips the signature, and a token
+signed with HMAC using the server's public RSA key as the secret passes an RS256 check that trusts the
+header (algorithm confusion).
+
+## Example
+```python
+payload = jwt.decode(token, options={"verify_signature": False})
+user_id = payload["sub"]
+```
+
+## Use instead
+```python
+payload = jwt.decode(token, settings.JWT_SECRET, algorithms=["HS256"])
+user_id = payload["sub"]
+```
+
+## Fix safety
+There is no quick fix: the right key and algorithm are the project's decision.
+
+## References
+- PyJWT: Usage, https://pyjwt.readthedocs.io/en/stable/usage.html
+- RFC 8725, JSON Web Token Best Current Practices, section 3.1 (algorithm verification)
+- OWASP API Security Top 10 2023, API2: Broken Authentication
+- CWE-347: Improper Verification of Cryptographic Signature
+"""
+
+from __future__ import annotations
+
+import ast
+
+from backcheck.index.facts import Const, Map, Ref, Seq, dotted
+from backcheck.rules.base import FileContext, Rule
+from backcheck.rules.errors.paths import is_test_path
+
+_LIBRARIES = {"jwt", "jose.jwt", "jwt.api_jwt", "jose"}
+
+
+def _library_call(name: str, imports: dict[str, str]) -> str | None:
+    """The fully qualified callee when a call goes to PyJWT or python-jose, else None."""
+    head, _, rest = name.partition(".")
+    target = imports.get(head)
+    if target is None:
+        return None
+    qualified = f"{target}.{rest}" if rest else target
+    module, _, function = qualified.rpartition(".")
+    if module in _LIBRARIES or module.startswith("jose.jwt"):
+        return qualified if function in ("decode", "decode_complete", "get_unverified_claims") else None
+    return None
+
+
+class JwtDecodedWithoutVerification(Rule):
+    code = "BC103"
+    name = "jwt-decoded-without-verification"
+    severity = "error"
+    checklist = "Security best practices: tokens are verified"
+    node_types = (ast.Call,)
+
+    def visit(self, node: ast.AST, ctx: FileContext) -> None:
+        assert isinstance(node, ast.Call)
+        func = node.func
+        if not isinstance(func, (ast.Attribute, ast.Name)):
+            return
+        attr = func.attr if isinstance(func, ast.Attribute) else ctx.facts.imports.get(func.id, "").rpartition(".")[2]
+        if attr not in ("decode", "decode_complete", "get_unverified_claims") or is_test_path(ctx.path):
+            return
+        qualified = _library_call(dotted(func) or "", ctx.facts.imports)
+        if qualified is None:
+            return
+        problem = self._problem(node, qualified, ctx)
+        if problem:
+            ctx.report(self, func, f"{dotted(func)}(...) {problem}", function=ctx.func.qualname if ctx.func else "")
+
+    def _problem(self, node: ast.Call, qualified: str, ctx: FileContext) -> str | None:
+        if qualified.endswith("get_unverified_claims"):
+            return "reads the claims without checking the signature; decode with the key and `algorithms=`"
+        keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        verify = keywords.get("verify")
+        if isinstance(verify, ast.Constant) and verify.value is False:
+            return "is called with verify=False: the signature is not checked, so anyone can forge the claims"
+        options = self._value(keywords.get("options"), ctx)
+        if isinstance(options, Map):
+            for key, value in zip(options.keys, options.values):
+                value = self._resolve(value, ctx)
+                if isinstance(key, Const) and key.value == "verify_signature" and isinstance(value, Const) \
+                        and value.value is False:
+                    return ("turns off signature verification: anyone can forge the claims; pass the key "
+                            "and `algorithms=`")
+        if any(k.arg is None for k in node.keywords):
+            return None  # **kwargs may carry the algorithms
+        algorithms = keywords.get("algorithms")
+        if algorithms is None and len(node.args) >= 3:
+            algorithms = node.args[2]
+        if algorithms is None or isinstance(algorithms, ast.Constant) and algorithms.value is None:
+            return ("does not pin `algorithms=`: the token's header chooses the algorithm ('none', or HMAC "
+                    "with a public key); pass the list you issue")
+        pinned = self._value(algorithms, ctx)
+        items = pinned.items if isinstance(pinned, Seq) else [pinned]
+        if any(isinstance(i, Const) and isinstance(i.value, str) and i.value.lower() == "none" for i in items):
+            return "allows the 'none' algorithm: unsigned tokens are accepted"
+        if any("get_unverified_header" in (dotted(n.func) or "") for n in ast.walk(algorithms)
+               if isinstance(n, ast.Call)):
+            return "takes the algorithm from the unverified token header: pin the algorithms you issue"
+        return None
+
+    @staticmethod
+    def _value(node: ast.AST | None, ctx: FileContext):
+        """A summary of an argument, following a local or module-level name to what it was bound to."""
+        from backcheck.index.facts import summarize
+
+        return JwtDecodedWithoutVerification._resolve(summarize(node) if node is not None else None, ctx)
+
+    @staticmethod
+    def _resolve(value, ctx: FileContext):
+        if isinstance(value, Ref):
+            if ctx.func is not None and value.name in ctx.func.locals:
+                return ctx.func.locals[value.name]
+            if value.name in ctx.facts.assigns:
+                return ctx.facts.assigns[value.name][0]
+        return value
