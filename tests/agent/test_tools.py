@@ -168,3 +168,56 @@ def test_settings_from_pyproject(workspace: Path) -> None:
     assert settings.model == "claude-haiku-4-5" and settings.max_turns == 7
     assert settings.research_allow == ("docs.internal",)
     assert settings.verify_attempts == 1 and settings.stream is False
+
+
+class RecordingApplier(DiskEditApplier):
+    """Like the editor's applier: sees every change, may refuse some."""
+
+    def __init__(self) -> None:
+        self.seen: list[FileChange] = []
+
+    async def apply(self, change: FileChange) -> None:
+        self.seen.append(change)
+        if change.relpath.endswith("refuse.py"):
+            raise EditRejected("the editor refused the edit (document is read-only)")
+        await super().apply(change)
+
+
+async def test_every_change_goes_through_the_applier(workspace: Path) -> None:
+    store = Store.open(workspace)
+    try:
+        task = store.create_task("applier test", actor="agent")
+        applier = RecordingApplier()
+
+        async def emit(event) -> None:
+            return None
+
+        workflow = TaskWorkflow(workspace, store, task, AgentSettings(), applier, emit)
+        for phase in ("review-context", "research"):
+            await workflow.set_phase(phase)
+        await workflow.record_research("t", "t", "body", ["https://example.org/"])
+        await workflow.set_phase("design-schema")
+        box = ToolBox(workflow, AgentSettings())
+        assert not (
+            await box.run("write_file", {"path": "app/ok.py", "content": "x = 1\n"})
+        ).is_error
+        refused = await box.run("write_file", {"path": "app/refuse.py", "content": "x = 1\n"})
+        assert refused.is_error and "document is read-only" in refused.content
+        for phase in ("validation", "service", "route", "tests", "document"):
+            await workflow.set_phase(phase, "s")
+        assert [c.relpath for c in applier.seen] == [
+            "app/ok.py",
+            "app/refuse.py",
+            workflow.document_path,
+        ]
+        assert applier.seen[0].before is None and applier.seen[0].tool == "write_file"
+        assert not (workspace / "app/refuse.py").exists()
+    finally:
+        store.close()
+
+
+def test_undo_without_a_checkpoint(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from backcheck.agent import cli_main
+
+    assert cli_main(["undo", "--workspace", str(workspace)]) == 1
+    assert "no checkpoint for any agent run" in capsys.readouterr().err

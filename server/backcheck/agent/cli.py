@@ -54,6 +54,7 @@ class _Printer:
         self.cost: float | None = 0.0
 
     def line(self, text: str = "") -> None:
+        """Print one line and flush, so progress shows as it happens."""
         print(text, file=self.out, flush=True)
 
     def __call__(self, event: AgentEvent) -> None:
