@@ -1,0 +1,523 @@
+"""Django and DRF route discovery and authentication (index/django.py), one small project per pattern."""
+
+from __future__ import annotations
+
+from backcheck.index.django import regex_to_path
+
+SETTINGS = """
+    ROOT_URLCONF = "site_conf.urls"
+    INSTALLED_APPS = ["django.contrib.auth", "rest_framework", "shop"]
+    MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]
+"""
+
+
+def project(urls: str, views: str = "", settings: str = SETTINGS, **more: str) -> dict[str, str]:
+    files = {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_conf.settings')\n",
+        "site_conf/__init__.py": "",
+        "site_conf/settings.py": settings,
+        "site_conf/urls.py": urls,
+        "shop/__init__.py": "",
+        "shop/views.py": views,
+    }
+    files.update({k.replace("__", "/") + ".py": v for k, v in more.items()})
+    return files
+
+
+def test_nested_includes_and_prefixes(routes_of) -> None:
+    routes = routes_of(project(
+        urls="""
+            from django.contrib import admin
+            from django.urls import include, path, re_path
+            from shop import urls as shop_urls
+
+            urlpatterns = [
+                path("admin/", admin.site.urls),
+                path("shop/", include("shop.urls")),
+                path("v2/", include(shop_urls)),
+                re_path(r"^legacy/(?P<slug>[-\\w]+)/?$", include([path("info/", "shop.views.info")])),
+            ]
+        """,
+        views="""
+            def listing(request):
+                return render(request, "list.html", {"items": load()})
+
+            def detail(request, pk):
+                return load(pk)
+        """,
+        shop__urls="""
+            from django.urls import path, include
+            from . import views
+
+            urlpatterns = [
+                path("", views.listing, name="listing"),
+                path("items/", include([
+                    path("<int:pk>/", views.detail),
+                ])),
+            ]
+        """,
+    ))
+    assert ("*", "/shop/") in routes and ("*", "/v2/") in routes
+    detail = routes[("*", "/shop/items/<int:pk>/")]
+    assert (detail.file, detail.function, detail.framework, detail.line) == ("shop/views.py", "detail", "django", 4)
+    assert not any("admin" in path for _m, path in routes)
+
+
+def test_function_view_decorators_and_methods(routes_of) -> None:
+    routes = routes_of(project(
+        urls="""
+            from django.urls import path
+            from django.contrib.auth.decorators import login_required
+            from shop import views
+
+            urlpatterns = [
+                path("a/", views.a),
+                path("b/", views.b),
+                path("c/", views.c),
+                path("d/", views.d),
+                path("e/", views.e),
+                path("f/", login_required(views.f)),
+                path("g/", views.g),
+            ]
+        """,
+        views="""
+            from django.contrib.admin.views.decorators import staff_member_required
+            from django.contrib.auth.decorators import login_required, permission_required, user_passes_test
+            from django.views.decorators.http import require_POST, require_http_methods
+
+            @login_required
+            def a(request):
+                return 1
+
+            @permission_required("shop.change_item")
+            def b(request):
+                return 1
+
+            @user_passes_test(lambda u: u.is_staff)
+            @require_POST
+            def c(request):
+                return 1
+
+            @staff_member_required
+            @require_http_methods(["GET", "PUT"])
+            def d(request):
+                return 1
+
+            def e(request):
+                return load()
+
+            def f(request):
+                return load()
+
+            def g(request):
+                if not request.user.is_authenticated:
+                    return redirect("login")
+                return load()
+        """,
+    ))
+    assert routes[("*", "/a/")].auth and routes[("*", "/b/")].auth
+    assert routes[("POST", "/c/")].auth
+    assert routes[("GET,PUT", "/d/")].auth
+    assert not routes[("*", "/e/")].auth
+    assert routes[("*", "/f/")].auth_via == ["wrapped in login_required in urls"]
+    assert routes[("*", "/g/")].auth
+
+
+def test_router_viewsets_and_actions(routes_of) -> None:
+    routes = routes_of(project(
+        urls="""
+            from django.urls import include, path
+            from rest_framework.routers import DefaultRouter
+            from shop.views import ItemViewSet, TagViewSet
+
+            router = DefaultRouter(trailing_slash=False)
+            router.register(r"items", ItemViewSet)
+            router.register("tags", TagViewSet, basename="tag")
+
+            urlpatterns = [path("api/", include(router.urls))]
+        """,
+        views="""
+            from rest_framework import mixins, viewsets
+            from rest_framework.decorators import action
+            from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
+
+            class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+                permission_classes = (IsAuthenticatedOrReadOnly,)
+                lookup_field = "slug"
+
+                def update(self, request, slug):
+                    return 1
+
+                @action(detail=True, methods=["post"], url_path="publish")
+                def publish(self, request, slug=None):
+                    return 1
+
+            class TagViewSet(viewsets.ReadOnlyModelViewSet):
+                permission_classes = [IsAuthenticated]
+        """,
+    ))
+    listing = routes[("GET", "/api/items")]
+    assert (listing.function, listing.line, listing.auth, listing.public) == ("ItemViewSet", 5, False, True)
+    assert routes[("PUT", "/api/items/<slug>")].function == "ItemViewSet.update"
+    assert routes[("PUT", "/api/items/<slug>")].auth
+    assert routes[("POST", "/api/items/<slug>/publish")].auth
+    assert ("PATCH", "/api/items/<slug>") not in routes and ("POST", "/api/items") not in routes
+    assert routes[("GET", "/api/tags/<pk>")].auth
+    assert ("DELETE", "/api/tags/<pk>") not in routes
+
+
+def test_urlpatterns_extended_with_router_urls(routes_of) -> None:
+    routes = routes_of(project(
+        urls="""
+            from rest_framework import routers
+            from shop.views import NoteViewSet
+
+            router = routers.SimpleRouter()
+            router.register("notes", NoteViewSet)
+            urlpatterns = []
+            urlpatterns += router.urls
+        """,
+        views="""
+            from rest_framework.viewsets import ModelViewSet
+
+            class NoteViewSet(ModelViewSet):
+                def destroy(self, request, pk=None):
+                    return 1
+        """,
+    ))
+    assert set(routes) == {("GET", "/notes/"), ("POST", "/notes/"), ("GET", "/notes/<pk>/"),
+                           ("PUT", "/notes/<pk>/"), ("PATCH", "/notes/<pk>/"), ("DELETE", "/notes/<pk>/")}
+    assert routes[("DELETE", "/notes/<pk>/")].function == "NoteViewSet.destroy"
+
+
+def test_api_views_generics_and_labels(routes_of) -> None:
+    routes = routes_of(project(
+        urls="""
+            from django.conf.urls import url
+            from shop.views import Comments, Profile, Favorite
+
+            urlpatterns = [
+                url(r"^articles/(?P<slug>[-\\w]+)/comments/?$", Comments.as_view()),
+                url(r"^user/?$", Profile.as_view()),
+                url(r"^fav/(?P<pk>\\d+)$", Favorite.as_view()),
+            ]
+        """,
+        views="""
+            from rest_framework import generics
+            from rest_framework.generics import RetrieveUpdateAPIView
+            from rest_framework.permissions import AllowAny, IsAuthenticated
+            from rest_framework.views import APIView
+
+            class Comments(generics.ListCreateAPIView):
+                permission_classes = (IsAuthenticated,)
+
+                def create(self, request, slug=None):
+                    return 1
+
+            class Profile(RetrieveUpdateAPIView):
+                permission_classes = (IsAuthenticated,)
+
+                def update(self, request):
+                    return 1
+
+            class Favorite(APIView):
+                permission_classes = (AllowAny,)
+
+                def post(self, request, pk):
+                    return 1
+        """,
+    ))
+    assert routes[("GET", "/articles/<slug>/comments")].function == "Comments"
+    assert routes[("POST", "/articles/<slug>/comments")].function == "Comments.create"
+    update = routes[("PUT,PATCH", "/user")]
+    assert (update.function, update.auth) == ("Profile.update", True)
+    favorite = routes[("POST", "/fav/<pk>")]
+    assert (favorite.function, favorite.public, favorite.public_via) == ("Favorite.post", True,
+                                                                         "permission_classes: AllowAny")
+
+
+def test_default_permissions_and_allow_any_override(routes_of) -> None:
+    settings = SETTINGS + """
+    REST_FRAMEWORK = {
+        "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    }
+    """
+    routes = routes_of(project(
+        urls="""
+            from django.urls import path
+            from shop import views
+
+            urlpatterns = [
+                path("stats/", views.Stats.as_view()),
+                path("search/", views.Search.as_view()),
+                path("fn/", views.fn),
+            ]
+        """,
+        views="""
+            from rest_framework.decorators import api_view, permission_classes
+            from rest_framework.permissions import AllowAny
+            from rest_framework.views import APIView
+
+            class Stats(APIView):
+                def get(self, request):
+                    return 1
+
+            class Search(APIView):
+                permission_classes = [AllowAny]
+
+                def get(self, request):
+                    return 1
+
+            @api_view(["GET", "POST"])
+            def fn(request):
+                return 1
+        """,
+        settings=settings,
+    ))
+    assert routes[("GET", "/stats/")].auth_via == ["DEFAULT_PERMISSION_CLASSES: IsAuthenticated"]
+    search = routes[("GET", "/search/")]
+    assert not search.auth and not search.public
+    assert routes[("GET,POST", "/fn/")].auth
+
+
+def test_custom_permission_classes(routes_of) -> None:
+    routes = routes_of(project(
+        urls="""
+            from django.urls import path
+            from shop import views
+
+            urlpatterns = [
+                path("owned/", views.Owned.as_view()),
+                path("anyone/", views.Anyone.as_view()),
+                path("either/", views.Either.as_view()),
+            ]
+        """,
+        views="""
+            from rest_framework.permissions import BasePermission, IsAdminUser, SAFE_METHODS
+            from rest_framework.views import APIView
+
+            class IsMember(BasePermission):
+                def has_permission(self, request, view):
+                    return bool(request.user and request.user.is_member)
+
+            class ReadOnlyOrStaff(BasePermission):
+                def has_permission(self, request, view):
+                    return request.method in SAFE_METHODS or request.user.is_staff
+
+            class OwnerOnly(BasePermission):
+                def has_object_permission(self, request, view, obj):
+                    return obj.owner == request.user
+
+            class Owned(APIView):
+                permission_classes = [IsMember]
+
+                def get(self, request):
+                    return 1
+
+            class Anyone(APIView):
+                permission_classes = [OwnerOnly]
+
+                def get(self, request):
+                    return 1
+
+            class Either(APIView):
+                permission_classes = [ReadOnlyOrStaff]
+
+                def get(self, request):
+                    return 1
+
+                def post(self, request):
+                    return 1
+        """,
+    ))
+    assert routes[("GET", "/owned/")].auth
+    assert not routes[("GET", "/anyone/")].auth
+    assert routes[("GET", "/either/")].public and routes[("POST", "/either/")].auth
+
+
+def test_class_based_views_and_mixins(routes_of) -> None:
+    routes = routes_of(project(
+        urls="""
+            from django.contrib.auth.decorators import login_required
+            from django.urls import path
+            from shop.views import *
+
+            urlpatterns = [
+                path("dash/", Dashboard.as_view()),
+                path("perm/", Edit.as_view()),
+                path("mine/", Mine.as_view()),
+                path("about/", About.as_view()),
+                path("wrapped/", login_required(Report.as_view())),
+                path("decorated/", Decorated.as_view()),
+                path("open/", Open.as_view()),
+            ]
+        """,
+        views="""
+            from django.contrib.auth.decorators import login_required
+            from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+            from django.shortcuts import redirect
+            from django.utils.decorators import method_decorator
+            from django.views import View
+            from django.views.generic import TemplateView, UpdateView
+
+            class MemberOnly:
+                def dispatch(self, request, *args, **kwargs):
+                    if not request.user.is_authenticated:
+                        return redirect("login")
+                    return super().dispatch(request, *args, **kwargs)
+
+            class Dashboard(LoginRequiredMixin, TemplateView):
+                template_name = "dash.html"
+
+            class Edit(PermissionRequiredMixin, UpdateView):
+                permission_required = "shop.change"
+
+            class Mine(MemberOnly, View):
+                def get(self, request):
+                    return 1
+
+            class About(TemplateView):
+                template_name = "about.html"
+
+            class Report(View):
+                def get(self, request):
+                    return 1
+
+            @method_decorator(login_required, name="dispatch")
+            class Decorated(View):
+                def post(self, request):
+                    return 1
+
+            class Open(View):
+                def get(self, request):
+                    return load()
+
+                def put(self, request):
+                    return load()
+        """,
+    ))
+    dash = routes[("GET", "/dash/")]
+    assert (dash.function, dash.auth, dash.handler) == ("Dashboard", True, None)
+    assert routes[("GET", "/perm/")].auth and routes[("POST", "/perm/")].auth
+    assert routes[("GET", "/mine/")].auth
+    assert not routes[("GET", "/about/")].auth
+    assert routes[("GET", "/wrapped/")].auth
+    assert routes[("POST", "/decorated/")].auth
+    assert routes[("GET", "/open/")].function == "Open.get" and not routes[("PUT", "/open/")].auth
+
+
+def test_login_required_middleware(routes_of) -> None:
+    settings = """
+    ROOT_URLCONF = "site_conf.urls"
+    MIDDLEWARE = [
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    ]
+    """
+    routes = routes_of(project(
+        urls="""
+            from django.urls import path
+            from shop import views
+
+            urlpatterns = [path("home/", views.home), path("signup/", views.signup)]
+        """,
+        views="""
+            from django.contrib.auth.decorators import login_not_required
+
+            def home(request):
+                return 1
+
+            @login_not_required
+            def signup(request):
+                return 1
+        """,
+        settings=settings,
+    ))
+    assert routes[("*", "/home/")].auth_via == ["LoginRequiredMiddleware in MIDDLEWARE"]
+    signup = routes[("*", "/signup/")]
+    assert not signup.auth and signup.public
+
+
+def test_project_middleware_with_exempt_paths(routes_of) -> None:
+    settings = """
+    ROOT_URLCONF = "site_conf.urls"
+    MIDDLEWARE = ["site_conf.middleware.RequireLogin"]
+    """
+    routes = routes_of(project(
+        urls="""
+            from django.urls import path
+            from shop import views
+
+            urlpatterns = [path("home/", views.home), path("public/info/", views.info)]
+        """,
+        views="""
+            def home(request):
+                return 1
+
+            def info(request):
+                return 1
+        """,
+        settings=settings,
+        site_conf__middleware="""
+            from django.shortcuts import redirect
+
+            class RequireLogin:
+                def __init__(self, get_response):
+                    self.get_response = get_response
+
+                def __call__(self, request):
+                    if not request.user.is_authenticated and not request.path.startswith("/public/"):
+                        return redirect("/login/")
+                    return self.get_response(request)
+        """,
+    ))
+    assert routes[("*", "/home/")].auth
+    assert not routes[("*", "/public/info/")].auth
+
+
+def test_two_projects_in_one_repository(routes_of) -> None:
+    files = project(
+        urls="""
+            from django.urls import path
+            from shop import views
+            urlpatterns = [path("main/", views.main)]
+        """,
+        views="def main(request):\n    return 1\n",
+    )
+    files.update({
+        "labs/lab1/manage.py": "",
+        "labs/lab1/conf/__init__.py": "",
+        "labs/lab1/conf/settings.py": 'ROOT_URLCONF = "conf.urls"\n',
+        "labs/lab1/conf/urls.py": (
+            "from django.urls import include, path\n"
+            "urlpatterns = [path('', include('pages.urls'))]\n"
+        ),
+        "labs/lab1/pages/__init__.py": "",
+        "labs/lab1/pages/urls.py": (
+            "from django.urls import path\nfrom . import views\n"
+            "urlpatterns = [path('secret/', views.secret)]\n"
+        ),
+        "labs/lab1/pages/views.py": (
+            "from django.contrib.auth.decorators import login_required\n\n"
+            "@login_required\ndef secret(request):\n    return 1\n"
+        ),
+    })
+    routes = routes_of(files)
+    assert ("*", "/main/") in routes
+    assert routes[("*", "/secret/")].file == "labs/lab1/pages/views.py"
+    assert routes[("*", "/secret/")].auth
+
+
+def test_long_urlpatterns_list(routes_of) -> None:
+    lines = "\n".join(f"    path('p{i}/', views.view)," for i in range(80))
+    routes = routes_of(project(
+        urls=f"from django.urls import path\nfrom shop import views\n\nurlpatterns = [\n{lines}\n]\n",
+        views="def view(request):\n    return 1\n",
+    ))
+    assert len(routes) == 80
+
+
+def test_regex_to_path() -> None:
+    assert regex_to_path(r"^articles/(?P<slug>[-\w]+)/favorite/?$") == "articles/<slug>/favorite"
+    assert regex_to_path(r"^(?P<year>[0-9]{4})/(?P<month>(0|1)[0-9])/$") == "<year>/<month>/"
+    assert regex_to_path(r"^api/") == "api/"
