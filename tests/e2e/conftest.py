@@ -200,6 +200,7 @@ def vscode_settings(**extra: object) -> dict:
         "workbench.enableExperiments": False,
         "git.enabled": False,
         "files.autoSave": "off",
+        "files.exclude": {"**/.backcheck": True, "**/__pycache__": True},
         **extra,
     }
 

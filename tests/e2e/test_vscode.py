@@ -97,7 +97,6 @@ def test_problems_panel_shows_finding_and_quick_fix_clears_it(code_server, page,
     )
     row = mine.first.inner_text()
     assert "backcheck" in row, row
-    _shot(page, "problems")
     before = markers.count()
 
     # Go to the finding and open the quick-fix menu (Ctrl+.), as a person would.
@@ -105,6 +104,8 @@ def test_problems_panel_shows_finding_and_quick_fix_clears_it(code_server, page,
     page.keyboard.press("Control+G")
     page.locator(".quick-input-widget input").fill(f":{line}:{column}")
     page.keyboard.press("Enter")
+    page.locator(".monaco-editor .squiggly-error").first.wait_for()
+    _shot(page, "problems")
     page.keyboard.press("Control+Period")
     actions = page.locator(".action-widget .monaco-list-row.action")
     _with_logs(code_server, "waiting for the quick-fix menu", lambda: actions.first.wait_for())
