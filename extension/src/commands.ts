@@ -2,7 +2,7 @@
 import * as vscode from "vscode";
 import { BackcheckServer } from "./client";
 import { Commands, COMPANION_TERMINAL_NAME, ServerCommands } from "./constants";
-import { routeItems, testSummary } from "./format";
+import { resultMessage, routeItems, testsFailed, testSummary } from "./format";
 import { argsFor } from "./interpreter";
 
 function workspaceRoot(): string | undefined {
@@ -11,6 +11,15 @@ function workspaceRoot(): string | undefined {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Shows a server command's `{status, message}` answer, as a warning when it did not go through. */
+function showResult(result: unknown): void {
+  const shown = resultMessage(result);
+  if (shown) {
+    const show = shown.warning ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    void show(`backcheck: ${shown.text}`);
+  }
 }
 
 async function runAgentTask(server: BackcheckServer): Promise<void> {
@@ -26,10 +35,7 @@ async function runAgentTask(server: BackcheckServer): Promise<void> {
   }
   // Progress and cancellation arrive as $/progress, which the client shows as a notification.
   try {
-    const result = await server.executeCommand(ServerCommands.runTask, [{ task: task.trim() }]);
-    if (result && typeof result === "object" && typeof (result as { message?: unknown }).message === "string") {
-      void vscode.window.showInformationMessage(`backcheck: ${(result as { message: string }).message}`);
-    }
+    showResult(await server.executeCommand(ServerCommands.runTask, [{ task: task.trim() }]));
   } catch (err) {
     void vscode.window.showErrorMessage(`backcheck: the agent task failed: ${errorText(err)}`);
   }
@@ -37,7 +43,7 @@ async function runAgentTask(server: BackcheckServer): Promise<void> {
 
 async function cancelAgentTask(server: BackcheckServer): Promise<void> {
   try {
-    await server.executeCommand(ServerCommands.cancelTask, []);
+    showResult(await server.executeCommand(ServerCommands.cancelTask, []));
   } catch (err) {
     void vscode.window.showErrorMessage(`backcheck: could not cancel the task: ${errorText(err)}`);
   }
@@ -75,7 +81,8 @@ async function runTests(server: BackcheckServer): Promise<void> {
       try {
         const result = await server.executeCommand(ServerCommands.runTests, []);
         if (result !== undefined) {
-          void vscode.window.showInformationMessage(`backcheck: ${testSummary(result)}`);
+          const show = testsFailed(result) ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+          void show(`backcheck: ${testSummary(result)}`);
         }
       } catch (err) {
         void vscode.window.showErrorMessage(`backcheck: running the tests failed: ${errorText(err)}`);

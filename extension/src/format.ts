@@ -78,6 +78,28 @@ export function testSummary(result: unknown): string {
   return "Tests finished; see the Problems panel for failures.";
 }
 
+/** How a command's `{status, message}` result is shown: a warning when it did not go through. */
+export function resultMessage(result: unknown): { text: string; warning: boolean } | undefined {
+  if (!result || typeof result !== "object") {
+    return undefined;
+  }
+  const r = result as { status?: unknown; message?: unknown; cancelled?: unknown };
+  if (typeof r.message !== "string" || r.message.length === 0) {
+    return undefined;
+  }
+  const failed = ["error", "busy", "failed"].includes(String(r.status)) || r.cancelled === false;
+  return { text: r.message, warning: failed };
+}
+
+/** True when a test run's result reports failures or could not run. */
+export function testsFailed(result: unknown): boolean {
+  if (!result || typeof result !== "object") {
+    return false;
+  }
+  const r = result as Record<string, unknown>;
+  return r.status === "error" || Number(r.failed ?? 0) > 0 || Number(r.errors ?? 0) > 0;
+}
+
 /** What the server says about itself in a `backcheck/status` notification. */
 export interface ServerStatus {
   state?: string;

@@ -1,7 +1,7 @@
 /** Unit tests for how server results and status are shown. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseRoutes, routeItems, statusText, testSummary } from "../src/format";
+import { parseRoutes, resultMessage, routeItems, statusText, testsFailed, testSummary } from "../src/format";
 import { isClientSetting, nestServerSettings } from "../src/settings";
 
 const routes = {
@@ -57,4 +57,14 @@ test("server settings: only set values, nested, client-side ones left out", () =
   assert.deepEqual(nested, { public: ["/health"], agent: { model: "m", max_turns: 3 } });
   assert.ok(isClientSetting("backcheck.trace.server"));
   assert.ok(!isClientSetting("backcheck.agent.model"));
+});
+
+test("command results: warnings for refusals, info otherwise", () => {
+  assert.deepEqual(resultMessage({ status: "busy", message: "already running" }), { text: "already running", warning: true });
+  assert.deepEqual(resultMessage({ status: "done", message: "3 files changed" }), { text: "3 files changed", warning: false });
+  assert.deepEqual(resultMessage({ cancelled: false, message: "No agent task is running." })?.warning, true);
+  assert.equal(resultMessage(null), undefined);
+  assert.ok(testsFailed({ passed: 3, failed: 1 }));
+  assert.ok(testsFailed({ summary: "x", status: "error" }));
+  assert.ok(!testsFailed({ passed: 3, failed: 0, errors: 0 }));
 });
