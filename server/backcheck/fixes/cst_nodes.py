@@ -136,3 +136,43 @@ def ensure_logger(module: cst.Module, name: str = "logger") -> tuple[cst.Module,
 def statement(code: str, module: cst.Module) -> cst.BaseStatement:
     """One statement parsed with the module's own settings (indentation, newlines)."""
     return cst.parse_statement(code, config=module.config_for_parsing)
+
+
+def function_at(wrapper: MetadataWrapper, def_line: int) -> cst.FunctionDef | None:
+    """The function whose `def` keyword is on `def_line` (decorators above it do not count)."""
+    positions = wrapper.resolve(PositionProvider)
+    for node, rng in positions.items():
+        if isinstance(node, cst.FunctionDef) and positions[node.name].start.line == def_line:
+            return node
+    return None
+
+
+def binds_name(module: cst.Module, name: str) -> bool:
+    """Whether a top-level import binds `name` (`from x import name`, `import name`)."""
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                for alias in small.names:
+                    bound = alias.asname.name if alias.asname else alias.name
+                    if isinstance(bound, cst.Name) and bound.value == name:
+                        return True
+            elif isinstance(small, cst.Import):
+                for alias in small.names:
+                    bound = alias.asname.name if alias.asname else alias.name
+                    if isinstance(bound, cst.Name) and bound.value == name:
+                        return True
+    return False
+
+
+def add_import(module: cst.Module, package: str, name: str) -> cst.Module:
+    """The module with `from package import name` after its imports, unless `name` is already bound."""
+    if binds_name(module, name):
+        return module
+    body = list(module.body)
+    index = max((i + 1 for i, s in enumerate(body) if _is_import_line(s)), default=0)
+    if index == 0 and body and _is_docstring(body[0]):
+        index = 1
+    body.insert(index, statement(f"from {package} import {name}\n", module))
+    return module.with_changes(body=body)
