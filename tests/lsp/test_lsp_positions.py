@@ -4,13 +4,12 @@ that follow LSP line endings. In-process: no server needed."""
 from __future__ import annotations
 
 import pytest
-from lsprotocol import types
-from pygls.workspace.position_codec import PositionCodec
-
 from backcheck.diagnostics import Finding
 from backcheck.fixes import Edit
 from backcheck.lsp.documents import BufferDocument
 from backcheck.lsp.positions import Encoder, byte_to_char, edit_range, finding_range, split_lines
+from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
 
 
 def _finding(line: int, text: str, start: str, end: str) -> Finding:

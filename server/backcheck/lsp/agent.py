@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -114,14 +113,17 @@ class AgentTasks:
         token = await self._progress(f"backcheck agent: {str(task).strip()[:60]}")
         self.runner = AgentRunner(root_path, applier=EditorApplier(self.server), on_event=self._event(token))
         self.server.set_status("agent", "agent task running", phase="analyze")
+        ended = "the agent task stopped"
         try:
             result = await self.runner.run(str(task), focus=focus)
+            ended = result.message[:200]
+        except asyncio.CancelledError:
+            self.runner.cancel()  # the request was cancelled: the run stops at its next safe point
+            raise
         finally:
             self.runner = None
+            self.server.end_progress(token, ended)
             self.server.set_status("ready", self.server.summary(), phase=None)
-        if token is not None:
-            self.server.work_done_progress.end(token, types.WorkDoneProgressEnd(message=result.message[:200]))
-            self.server.work_done_progress.tokens.pop(token, None)
         return {"status": result.status, "message": result.message, "task_id": result.task_id,
                 "phase": result.phase, "changed_files": result.changed_files, "document": result.document}
 
@@ -132,17 +134,8 @@ class AgentTasks:
         return {"cancelled": True, "message": "The agent task stops at its next safe point."}
 
     async def _progress(self, title: str) -> str | None:
-        server = self.server
-        caps = server.client_capabilities
-        if not (caps and caps.window and caps.window.work_done_progress):
-            return None
-        token = f"backcheck-agent-{uuid.uuid4().hex[:8]}"
-        try:
-            await asyncio.wait_for(server.work_done_progress.create_async(token), timeout=10)
-        except Exception:  # no progress UI: the task still runs
-            return None
-        server.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=True))
-        future = server.work_done_progress.tokens.get(token)
+        token = await self.server.create_progress(title, prefix="backcheck-agent")
+        future = self.server.work_done_progress.tokens.get(token) if token else None
         if future is not None:
             future.add_done_callback(lambda f: self.cancel() if f.cancelled() else None)
         return token

@@ -8,8 +8,9 @@ from __future__ import annotations
 import ast
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
@@ -28,7 +29,7 @@ log = logging.getLogger("backcheck.lsp.code_actions")
 
 FIX_ALL = "source.fixAll.backcheck"
 KINDS = [types.CodeActionKind.QuickFix, FIX_ALL]
-_SUPPRESSION = re.compile(r"#\s*backcheck:\s*(?:ignore|noqa)\[([^\]]*)\]", re.I)
+_SUPPRESSION = re.compile(r"#\s*backcheck:\s*(?:ignore|noqa)\[([^\]]*)\]", re.IGNORECASE)
 
 
 def _wanted(only: Sequence[str] | None, kind: str) -> bool:

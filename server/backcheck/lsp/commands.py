@@ -5,16 +5,13 @@ agent's backcheck.runTask and backcheck.cancelTask live in `backcheck.lsp.agent`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import threading
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lsprotocol import types
-
-from backcheck.lsp.scan import scan_root
 from backcheck.lsp.workspace import Root, TestFailure
 
 if TYPE_CHECKING:
@@ -27,7 +24,7 @@ SHOW_ROUTES = "backcheck.showRoutes"
 RUN_TESTS = "backcheck.runTests"
 
 # `path/to/test_x.py:12: AssertionError` lines in a pytest failure report.
-_FAILURE_LOCATION = re.compile(r"^(?P<file>[^\s:][^:\n]*\.py):(?P<line>\d+):", re.M)
+_FAILURE_LOCATION = re.compile(r"^(?P<file>[^\s:][^:\n]*\.py):(?P<line>\d+):", re.MULTILINE)
 
 
 def _first_arg(args: tuple[Any, ...]) -> dict[str, Any]:
@@ -36,8 +33,9 @@ def _first_arg(args: tuple[Any, ...]) -> dict[str, Any]:
     return {}
 
 
-def _roots(server: BackcheckServer, args: tuple[Any, ...]) -> list[Root]:
+async def _roots(server: BackcheckServer, args: tuple[Any, ...]) -> list[Root]:
     """The roots a command applies to: the one named in its argument, else all of them."""
+    await server.ready.wait()
     session = server.session
     wanted = _first_arg(args).get("root")
     roots = list(session.roots.values())
@@ -50,7 +48,7 @@ def _roots(server: BackcheckServer, args: tuple[Any, ...]) -> list[Root]:
 async def check_workspace(server: BackcheckServer, *args: Any) -> dict[str, Any]:
     """Re-read every file of every root from disk and publish; returns the counts."""
     totals = {"files": 0, "findings": 0, "files_with_findings": 0, "errors": 0, "cancelled": False}
-    for root in _roots(server, args):
+    for root in await _roots(server, args):
         if root.scan_task is not None and not root.scan_task.done():
             root.scan_task.cancel()
         task = server.start_scan(root)
@@ -76,7 +74,7 @@ async def show_routes(server: BackcheckServer, *args: Any) -> dict[str, Any]:
     """Every route the index found, in the shape of `backcheck routes --format json`."""
     session = server.session
     routes: list[dict[str, Any]] = []
-    for index, root in enumerate(_roots(server, args)):
+    for index, root in enumerate(await _roots(server, args)):
         if root.scannable and not root.scanned.is_set():
             await root.scanned.wait()
         routes.extend(await session.run(_routes_json, root, index == 0))
@@ -101,6 +99,15 @@ def failure_location(result: Any, root: Path) -> tuple[str, int] | None:
     return best
 
 
+def failure_message(result: Any) -> str:
+    """pytest's `E ` lines of a failure (what was expected and what happened), else its last line."""
+    lines = (result.failure_text or result.outcome).strip().splitlines()
+    errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+    if errors:
+        return "\n".join(errors[:8])
+    return lines[-1].strip() if lines else result.outcome
+
+
 def _run_tests(root: Path, paths: list[str], cancel: threading.Event, on_start) -> tuple[Any, list[Any]]:
     from backcheck.testrun import run_tests
 
@@ -113,7 +120,7 @@ def _run_tests(root: Path, paths: list[str], cancel: threading.Event, on_start) 
 async def run_tests_command(server: BackcheckServer, *args: Any) -> dict[str, Any]:
     """Run the project's tests, store the results, and show each failing test at the line it failed."""
     session = server.session
-    roots = _roots(server, args)
+    roots = await _roots(server, args)
     if not roots:
         return {"summary": "No workspace folder is open, so there are no tests to run.", "status": "error"}
     root = roots[0]
@@ -124,7 +131,16 @@ async def run_tests_command(server: BackcheckServer, *args: Any) -> dict[str, An
     server.set_status("testing", "running the project's tests")
     summary = "the test run did not finish"
     try:
-        run, results = await asyncio.to_thread(_run_tests, root.path, paths, cancel, None)
+        work = asyncio.ensure_future(asyncio.to_thread(_run_tests, root.path, paths, cancel, None))
+        try:
+            run, results = await asyncio.shield(work)
+        except asyncio.CancelledError:
+            # The request was cancelled: stop pytest and answer only once it has stopped.
+            cancel.set()
+            with contextlib.suppress(Exception):
+                await work
+            summary = "cancelled"
+            raise
         summary = _summary(run)
     except Exception as exc:  # e.g. the store cannot be opened: say so, keep serving
         log.exception("running the tests failed")
@@ -142,9 +158,7 @@ async def run_tests_command(server: BackcheckServer, *args: Any) -> dict[str, An
         if where is None:
             continue
         rel, line = where
-        message = (result.failure_text or result.outcome).strip().splitlines()
-        tail = next((m for m in reversed(message) if m.startswith("E ")), message[-1] if message else "")
-        failures.setdefault(rel, []).append(TestFailure(line, tail.strip(), result.nodeid))
+        failures.setdefault(rel, []).append(TestFailure(line, failure_message(result), result.nodeid))
     cleared = set(root.test_failures) - set(failures)
     root.test_failures = failures
     for rel in cleared:
@@ -170,23 +184,12 @@ def _summary(run: Any) -> str:
 
 async def _progress(server: BackcheckServer, title: str, cancel: threading.Event) -> str | None:
     """A cancellable `$/progress` whose cancel button sets `cancel`; None when the client has none."""
-    caps = server.client_capabilities
-    if not (caps and caps.window and caps.window.work_done_progress):
-        return None
-    token = f"backcheck-{uuid.uuid4().hex[:8]}"
-    try:
-        await asyncio.wait_for(server.work_done_progress.create_async(token), timeout=10)
-    except Exception:  # the client refused or did not answer: run without progress
-        return None
-    server.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=True))
-    future = server.work_done_progress.tokens.get(token)
+    token = await server.create_progress(title)
+    future = server.work_done_progress.tokens.get(token) if token else None
     if future is not None:
         future.add_done_callback(lambda f: cancel.set() if f.cancelled() else None)
     return token
 
 
 def _end(server: BackcheckServer, token: str | None, message: str) -> None:
-    if token is None:
-        return
-    server.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
-    server.work_done_progress.tokens.pop(token, None)
+    server.end_progress(token, message)

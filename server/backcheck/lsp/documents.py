@@ -8,12 +8,16 @@ change with one slice of the text.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+import logging
+from collections.abc import Sequence
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
 
 from backcheck.lsp.positions import Encoder, char_offset, split_lines_keepends
+
+log = logging.getLogger("backcheck.lsp.documents")
 
 
 class BufferDocument(TextDocument):
@@ -47,9 +51,9 @@ class BufferWorkspace(Workspace):
     def _create_text_document(
         self,
         doc_uri: str,
-        source: Optional[str] = None,
-        version: Optional[int] = None,
-        language_id: Optional[str] = None,
+        source: str | None = None,
+        version: int | None = None,
+        language_id: str | None = None,
     ) -> TextDocument:
         return BufferDocument(
             doc_uri,
@@ -60,8 +64,16 @@ class BufferWorkspace(Workspace):
             position_codec=self._position_codec,
         )
 
+    def update_text_document(self, text_doc: types.VersionedTextDocumentIdentifier,
+                             change: types.TextDocumentContentChangeEvent) -> None:
+        """Apply a change; a change to a buffer that was never opened is logged and ignored."""
+        if unquote(text_doc.uri) not in self._text_documents:
+            log.warning("ignoring a change to %s, which the client never opened", text_doc.uri)
+            return
+        super().update_text_document(text_doc, change)
+
     @classmethod
-    def replacing(cls, old: Workspace) -> "BufferWorkspace":
+    def replacing(cls, old: Workspace) -> BufferWorkspace:
         """A buffer workspace with the same root, folders and position encoding as `old`."""
         new = cls(old._root_uri, old._sync_kind, list(old.folders.values()), old.position_encoding)
         return new

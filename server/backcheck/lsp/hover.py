@@ -64,8 +64,8 @@ def tests_reaching(project: Project, route: Route) -> list[str] | None:
 
 def route_markdown(project: Project, route: Route) -> str:
     methods = ", ".join(route.methods) or "ANY"
-    lines = [f"**{methods} {route.path}** · {route.framework} route · handler `{route.function}` "
-             f"({route.file}:{route.line})"]
+    lines = [(f"**{methods} {route.path}** · {route.framework} route · handler `{route.function}` "
+              f"({route.file}:{route.line})")]
     if route.auth:
         via = ", ".join(f"`{v}`" for v in route.auth_via) or "a dependency"
         lines.append(f"- Authentication: required, via {via}")

@@ -10,7 +10,7 @@ also breaks on form feeds and U+2028 and would shift every line after one.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from lsprotocol import types
 

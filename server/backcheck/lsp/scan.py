@@ -8,10 +8,8 @@ Also here: `workspace/didChangeWatchedFiles`, which keeps files that are not ope
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-import uuid
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -119,21 +117,11 @@ async def scan_root(server: BackcheckServer, root: Root, title: str = "backcheck
 
 
 async def _begin(server: BackcheckServer, title: str) -> Progress:
-    progress = Progress(None)
-    caps = server.client_capabilities
-    if not (caps and caps.window and caps.window.work_done_progress):
-        return progress
-    token = f"backcheck-scan-{uuid.uuid4().hex[:8]}"
-    try:
-        await asyncio.wait_for(server.work_done_progress.create_async(token), timeout=10)
-    except Exception as exc:  # the client refused or never answered: scan without progress
-        log.info("no progress for the scan: %s", exc)
-        return progress
-    progress.token = token
-    server.work_done_progress.begin(
-        token, types.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0, message="listing files")
-    )
-    progress.cancel_future = server.work_done_progress.tokens.get(token)
+    token = await server.create_progress(title, prefix="backcheck-scan")
+    progress = Progress(token)
+    if token is not None:
+        server.work_done_progress.report(token, types.WorkDoneProgressReport(message="listing files", percentage=0))
+        progress.cancel_future = server.work_done_progress.tokens.get(token)
     return progress
 
 
@@ -149,10 +137,7 @@ def _report(server: BackcheckServer, progress: Progress, done: int, total: int) 
 
 
 def _end(server: BackcheckServer, progress: Progress, message: str) -> None:
-    if progress.token is None:
-        return
-    server.work_done_progress.end(progress.token, types.WorkDoneProgressEnd(message=message))
-    server.work_done_progress.tokens.pop(progress.token, None)
+    server.end_progress(progress.token, message)
     progress.token = None
 
 

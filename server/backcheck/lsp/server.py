@@ -8,11 +8,13 @@ import asyncio
 import logging
 import os
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from backcheck import __version__
 from backcheck.lsp import code_actions, commands, diagnostics, hover, scan
@@ -24,17 +26,53 @@ from backcheck.lsp.workspace import Root, Session, uri_to_path
 log = logging.getLogger("backcheck.lsp")
 
 STATUS = "backcheck/status"
+DIAGNOSTIC_OPTIONS = types.DiagnosticOptions(identifier="backcheck", inter_file_dependencies=True,
+                                             workspace_diagnostics=False)
 WATCHERS_ID = "backcheck-watched-files"
+
+
+class BackcheckProtocol(LanguageServerProtocol):
+    """pygls' protocol, also cancelling a running command when the client cancels its request.
+
+    pygls runs `workspace/executeCommand` handlers as inner tasks that `$/cancelRequest` does not
+    reach; commands register their task here so a cancelled test run or agent task really stops.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.command_tasks: dict[Any, asyncio.Task] = {}
+
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        task = self.command_tasks.pop(msg_id, None)
+        if task is not None and not task.done():
+            task.cancel()
+        super()._handle_cancel_notification(msg_id)
+
+
+def _cancellable(command: Any) -> Any:
+    """Register a command's task under its request id so `$/cancelRequest` cancels it."""
+    async def run(ls: BackcheckServer, *args: Any) -> Any:
+        msg_id = ls.protocol.msg_id
+        if msg_id is not None:
+            ls.protocol.command_tasks[msg_id] = asyncio.current_task()
+        try:
+            return await command(ls, *args)
+        finally:
+            ls.protocol.command_tasks.pop(msg_id, None)
+
+    return run
 
 
 class BackcheckServer(LanguageServer):
     """The language server: LSP plumbing plus the few things every module needs to tell the client."""
 
     def __init__(self) -> None:
-        super().__init__("backcheck", __version__)
+        super().__init__("backcheck", __version__, protocol_cls=BackcheckProtocol)
         self.session = Session(self)
         self.encoder = Encoder("utf-16")
         self.initialized_done = False
+        # set once `initialized` has made the roots and started their scans
+        self.ready = asyncio.Event()
         self.agent = AgentTasks(self)
         self._status: dict[str, Any] = {}
         self._shown: set[str] = set()
@@ -74,6 +112,33 @@ class BackcheckServer(LanguageServer):
                 findings += sum(counts)
                 files += len(counts)
         return f"{findings} finding{'s' * (findings != 1)} in {files} file{'s' * (files != 1)}"
+
+    async def ask(self, request: Any, timeout: float = 10.0) -> Any:
+        """Await a request to the client without ever cancelling it: pygls fails on a response to a
+        request whose future was cancelled, so a caller that gives up leaves the request running."""
+        pending = asyncio.ensure_future(request)
+        return await asyncio.wait_for(asyncio.shield(pending), timeout)
+
+    async def create_progress(self, title: str, prefix: str = "backcheck") -> str | None:
+        """Begin a cancellable `$/progress`; its token, or None when the client shows no progress."""
+        caps = self.client_capabilities
+        if not (caps and caps.window and caps.window.work_done_progress):
+            return None
+        token = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        try:
+            await self.ask(self.work_done_progress.create_async(token))
+        except Exception as exc:  # noqa: BLE001 - the client refused or never answered: no progress
+            log.info("no progress for %r: %s", title, exc)
+            return None
+        self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=True,
+                                                                         percentage=0))
+        return token
+
+    def end_progress(self, token: str | None, message: str) -> None:
+        if token is None:
+            return
+        self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+        self.work_done_progress.tokens.pop(token, None)
 
     def push(self, root: Root, rel: str, items: list[types.Diagnostic] | None, version: int | None) -> None:
         diagnostics.push(self, root, rel, items, version)
@@ -126,7 +191,13 @@ def create_server() -> BackcheckServer:
         ls.encoder = Encoder(ls.workspace.position_encoding)
         ls.session.config.set_init_options(params.initialization_options)
         caps = params.capabilities
-        ls.session.pull_mode = bool(caps.text_document and caps.text_document.diagnostic)
+        # Pull only for clients that can also be told to pull again when another file's change alters
+        # an open buffer's findings (VS Code's client); others (Neovim 0.11) get everything pushed.
+        pull = bool(caps.text_document and caps.text_document.diagnostic)
+        refresh = bool(caps.workspace and caps.workspace.diagnostics and caps.workspace.diagnostics.refresh_support)
+        ls.session.pull_mode = pull and refresh
+        if ls.session.pull_mode:
+            ls.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, DIAGNOSTIC_OPTIONS)(_document_diagnostic)
         folders = [f.uri for f in params.workspace_folders or []]
         if not folders and params.root_uri:
             folders = [params.root_uri]
@@ -139,8 +210,10 @@ def create_server() -> BackcheckServer:
 
     @ls.feature(types.INITIALIZED)
     async def on_initialized(ls: BackcheckServer, params: types.InitializedParams) -> None:
-        # Answered but not advertised: advertising it would make VS Code pull the whole workspace
-        # while the push channel already covers files that are not open.
+        # Answered but not advertised: advertising them would make clients pull what push already shows
+        # (a push client would show everything twice; VS Code would pull the whole workspace).
+        if not ls.session.pull_mode:
+            ls.feature(types.TEXT_DOCUMENT_DIAGNOSTIC)(_document_diagnostic)
         ls.feature(types.WORKSPACE_DIAGNOSTIC)(_workspace_diagnostic)
         ls.set_status("starting", "reading settings")
         await _register_watchers(ls)
@@ -152,6 +225,7 @@ def create_server() -> BackcheckServer:
             root = ls.session.roots.get(folder) or ls.session.make_root(folder, scannable=True)
             if root.scan_task is None:
                 ls.start_scan(root)
+        ls.ready.set()
         if not ls.session.folders:
             ls.set_status("ready", "no workspace folder: checking open files")
 
@@ -200,13 +274,6 @@ def create_server() -> BackcheckServer:
                 ls.session.roots.get(path.resolve()) or ls.session.make_root(path.resolve(), scannable=True)
 
     @ls.feature(
-        types.TEXT_DOCUMENT_DIAGNOSTIC,
-        types.DiagnosticOptions(identifier="backcheck", inter_file_dependencies=True, workspace_diagnostics=False),
-    )
-    async def document_diagnostic(ls: BackcheckServer, params: types.DocumentDiagnosticParams):
-        return await diagnostics.pull_document(ls, params)
-
-    @ls.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=code_actions.KINDS, resolve_provider=True),
     )
@@ -221,27 +288,20 @@ def create_server() -> BackcheckServer:
     async def on_hover(ls: BackcheckServer, params: types.HoverParams):
         return await hover.hover(ls, params)
 
-    @ls.command(commands.CHECK_WORKSPACE)
-    async def check_workspace(ls: BackcheckServer, *args: Any):
-        return await commands.check_workspace(ls, *args)
-
-    @ls.command(commands.SHOW_ROUTES)
-    async def show_routes(ls: BackcheckServer, *args: Any):
-        return await commands.show_routes(ls, *args)
-
-    @ls.command(commands.RUN_TESTS)
-    async def run_tests(ls: BackcheckServer, *args: Any):
-        return await commands.run_tests_command(ls, *args)
-
-    @ls.command(RUN_TASK)
-    async def run_task(ls: BackcheckServer, *args: Any):
-        return await ls.agent.run(*args)
+    ls.command(commands.CHECK_WORKSPACE)(_cancellable(commands.check_workspace))
+    ls.command(commands.SHOW_ROUTES)(_cancellable(commands.show_routes))
+    ls.command(commands.RUN_TESTS)(_cancellable(commands.run_tests_command))
+    ls.command(RUN_TASK)(_cancellable(lambda ls, *args: ls.agent.run(*args)))
 
     @ls.command(CANCEL_TASK)
     def cancel_task(ls: BackcheckServer, *args: Any):
         return ls.agent.cancel(*args)
 
     return ls
+
+
+async def _document_diagnostic(ls: BackcheckServer, params: types.DocumentDiagnosticParams):
+    return await diagnostics.pull_document(ls, params)
 
 
 async def _workspace_diagnostic(ls: BackcheckServer, params: types.WorkspaceDiagnosticParams):
@@ -261,10 +321,8 @@ async def _register_watchers(ls: BackcheckServer) -> None:
     registration = types.Registration(id=WATCHERS_ID, method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                                       register_options=options)
     try:
-        await asyncio.wait_for(
-            ls.client_register_capability_async(types.RegistrationParams(registrations=[registration])), timeout=10
-        )
-    except Exception as exc:  # without watchers, files changed outside the editor wait for a re-check
+        await ls.ask(ls.client_register_capability_async(types.RegistrationParams(registrations=[registration])))
+    except Exception as exc:  # noqa: BLE001 - without watchers, outside changes wait for a re-check
         log.warning("the client did not register file watchers: %s", exc)
 
 
@@ -274,11 +332,10 @@ async def _pull_configuration(ls: BackcheckServer) -> None:
     if not (caps and caps.workspace and caps.workspace.configuration):
         return
     try:
-        result = await asyncio.wait_for(
-            ls.workspace_configuration_async(types.ConfigurationParams(items=[types.ConfigurationItem(section="backcheck")])),
-            timeout=10,
+        result = await ls.ask(
+            ls.workspace_configuration_async(types.ConfigurationParams(items=[types.ConfigurationItem(section="backcheck")]))
         )
-    except Exception as exc:  # the client could not answer: keep the settings we have
+    except Exception as exc:  # noqa: BLE001 - the client could not answer: keep the settings we have
         log.info("workspace/configuration failed: %s", exc)
         return
     if result and isinstance(result[0], dict):

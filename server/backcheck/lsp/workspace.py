@@ -17,10 +17,11 @@ import asyncio
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pygls.uris import from_fs_path, to_fs_path
 
@@ -445,10 +446,16 @@ def _collect(root: Root, generation: int) -> Snapshot:
 
 
 def index_buffer(root: Root, doc: DocState, version: int, text: str) -> None:
-    """Put a buffer's text into the engine (an oversized buffer gets the same message a file would)."""
-    limit = root.settings.max_file_bytes
-    if len(text) * 4 > limit and len(text.encode("utf-8", errors="surrogatepass")) > limit:
-        root.engine.update(doc.rel, text.encode("utf-8", errors="surrogatepass"))
+    """Put a buffer's text into the engine. A buffer a file would be refused for (too large, binary,
+    not encodable as UTF-8) goes through the file path, so it gets the same message a file would."""
+    try:
+        data = text.encode("utf-8")
+        refused = len(data) > root.settings.max_file_bytes or "\x00" in text[:8192]
+    except UnicodeEncodeError:  # lone surrogates: the client sent undecodable bytes through
+        data = text.encode("utf-8", errors="surrogatepass")
+        refused = True
+    if refused:
+        root.engine.update(doc.rel, data)
     else:
         root.engine.update_text(doc.rel, text)
     doc.indexed_version = version
