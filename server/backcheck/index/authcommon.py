@@ -53,13 +53,17 @@ def find_guards(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[Guard]:
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]
     guards: list[Guard] = []
-    _scan(body, {}, guards, True, [], [])
+    _scan(body, {}, guards, [], [], [])
     return guards
 
 
-def _scan(stmts: list[ast.stmt], local: dict[str, ast.expr], guards: list[Guard], clean: bool,
-          exempt: list[str], exempt_names: list[str]) -> bool:
-    """Walk statements in order, recording guards; returns whether nothing before the end can exit."""
+def _scan(stmts: list[ast.stmt], local: dict[str, ast.expr], guards: list[Guard], before: list[ast.stmt],
+          exempt: list[str], exempt_names: list[str]) -> None:
+    """Walk statements in order, recording guards; `before` collects the statements already passed."""
+
+    def top() -> bool:
+        return not any(_can_exit(s) for s in before)
+
     for index, stmt in enumerate(stmts[:_MAX_STATEMENTS]):
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
@@ -73,9 +77,9 @@ def _scan(stmts: list[ast.stmt], local: dict[str, ast.expr], guards: list[Guard]
                 negated = _negated(stmt.test, local)
                 kind = None if negated is None else _classify(stmt, negated, stmts[index + 1:])
                 if kind:
-                    guards.append(Guard(stmt.lineno, signal, kind, clean, [*exempt, *_endpoint_consts(stmt.test)],
+                    guards.append(Guard(stmt.lineno, signal, kind, top(), [*exempt, *_endpoint_consts(stmt.test)],
                                         [*exempt_names, *_endpoint_names(stmt.test)]))
-            elif _reads_endpoint(stmt.test) and _bare_return(stmt.body):
+            elif _bare_return(stmt.body) and _reads_endpoint(stmt.test):
                 # `if request.endpoint in ("login", "static"): return` exempts those endpoints
                 exempt.extend(_str_consts(stmt.test))
                 exempt_names.extend(_endpoint_names(stmt.test))
@@ -83,17 +87,15 @@ def _scan(stmts: list[ast.stmt], local: dict[str, ast.expr], guards: list[Guard]
         elif isinstance(stmt, ast.Try):
             callee = _auth_call_in(stmt.body)
             if callee and stmt.handlers and all(_terminates(h.body) for h in stmt.handlers):
-                guards.append(Guard(stmt.lineno, callee, "rejects", clean, list(exempt), list(exempt_names)))
+                guards.append(Guard(stmt.lineno, callee, "rejects", top(), list(exempt), list(exempt_names)))
             # a body wrapped whole in `try:` is read as if it were the body
-            clean = _scan(stmt.body, local, guards, clean, exempt, exempt_names) and clean
+            _scan(stmt.body, local, guards, before, exempt, exempt_names)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             callee = dotted(stmt.value.func) or ""
             short = callee.rsplit(".", 1)[-1]
             if _CHECK_CALL.search(short) and (_SIGNAL.search(callee) or re.search(r"(login|user|role)", short)):
-                guards.append(Guard(stmt.lineno, callee, "call", clean, list(exempt), list(exempt_names)))
-        if clean and _can_exit(stmt):
-            clean = False
-    return clean
+                guards.append(Guard(stmt.lineno, callee, "call", top(), list(exempt), list(exempt_names)))
+        before.append(stmt)
 
 
 def _bare_return(stmts: list[ast.stmt]) -> bool:
@@ -187,30 +189,45 @@ def _exit_has_value(stmts: list[ast.stmt]) -> bool:
 
 
 def _can_exit(stmt: ast.stmt) -> bool:
-    for node in ast.walk(stmt):
+    """Whether a statement holds a `return` or `raise` (nested functions and classes aside)."""
+    stack: list[Any] = [stmt]
+    while stack:
+        node = stack.pop()
         if isinstance(node, (ast.Return, ast.Raise)):
             return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(node, name, None) or ())
+        for handler in getattr(node, "handlers", None) or ():
+            stack.extend(handler.body)
+        for case in getattr(node, "cases", None) or ():
+            stack.extend(case.body)
     return False
 
 
 def _signal(test: ast.expr, local: dict[str, ast.expr], depth: int = 0) -> str:
     """The name in a test that says who is calling, or "" when the test is about something else."""
-    inner_chains = {id(n.value) for n in ast.walk(test) if isinstance(n, ast.Attribute)}
-    for node in ast.walk(test):
+    nodes = list(ast.walk(test))
+    inner_chains = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
+    for node in nodes:
         if isinstance(node, (ast.Name, ast.Attribute)):
             if id(node) in inner_chains:
                 continue  # only whole chains: `current_user.get_tasks` is not `current_user`
             name = dotted(node) or ""
             if not name:
                 continue
-            if isinstance(node, ast.Name) and node.id in local and _from_body(local[node.id], local):
+            found = name if _name_signal(name) else ""
+            value = local.get(node.id) if isinstance(node, ast.Name) else None
+            if not found and value is not None and depth < 2 and isinstance(
+                value, (ast.Call, ast.Attribute, ast.Name, ast.Subscript)
+            ):
+                inner = _signal(_head(value), local, depth + 1)
+                found = f"{node.id} <- {inner}" if inner else ""
+            if found and value is not None and _from_body(value, local):
                 continue  # a sign-in form checking the credentials it was sent
-            if _name_signal(name):
-                return name
-            if depth < 2 and isinstance(node, ast.Name) and node.id in local:
-                inner = _signal(_head(local[node.id]), local, depth + 1)
-                if inner:
-                    return f"{node.id} <- {inner}"
+            if found:
+                return found
         elif isinstance(node, ast.Call):
             callee = dotted(node.func) or ""
             if _KEYED.search(callee) and _credential_key(node.args[:1]):
@@ -481,6 +498,17 @@ def _status_is_auth(values: list[Any]) -> bool:
     return False
 
 
+def class_attr(project: Project, facts: FileFacts, cls: Any, name: str) -> tuple[FileFacts, Any] | None:
+    """`Project.class_attr`, with typed attributes (`x: T = value`) giving their value."""
+    found = project.class_attr(facts, cls, name)
+    if found is None:
+        return None
+    value = found[1]
+    if isinstance(value, tuple) and len(value) == 3 and value[0] == "annotated":
+        value = value[2]
+    return found[0], value
+
+
 def decorator_name(value: Any) -> str:
     """The dotted name of a decorator as written: `login_required`, `auth.login_required`, `jwt_required`."""
     if isinstance(value, Ref):
@@ -547,5 +575,5 @@ def is_static_page(func: FuncFacts | None) -> bool:
 __all__ = [
     "find_guards", "inline_auth", "hook_rejects", "wrapper_checks", "call_authenticates", "resolve_name",
     "qualify_name", "rejects_with_auth_status", "decorator_name", "join_path", "AUTH_DECORATOR_NAMES",
-    "OPEN_DECORATOR_NAMES", "is_static_page", "guards_of", "mark_authless",
+    "OPEN_DECORATOR_NAMES", "is_static_page", "guards_of", "mark_authless", "class_attr",
 ]

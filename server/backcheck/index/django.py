@@ -103,6 +103,32 @@ class DjangoIndex:
         self.routes_out: list[Route] = []
         self.visited_urlconfs: set[str] = set()
         self._routers: dict[tuple[str, str], list[tuple[FileFacts, CallV]]] = {}
+        self._register_calls: list[tuple[FileFacts, CallV]] | None = None
+        self._mros: dict[int, list[tuple[FileFacts, ClassFacts | str]]] = {}
+        self._mixins: dict[int, list[str]] = {}
+
+    # -- classes (memoised: every route of a viewset asks the same questions) --------------------------
+
+    def _mro(self, facts: FileFacts, cls: ClassFacts) -> list[tuple[FileFacts, ClassFacts | str]]:
+        key = id(cls)
+        if key not in self._mros:
+            self._mros[key] = list(self.project.class_mro(facts, cls))
+        return self._mros[key]
+
+    def _find_method(self, facts: FileFacts, cls: ClassFacts, name: str) -> tuple[FileFacts, ClassFacts, FuncFacts] | None:
+        for owner_facts, owner in self._mro(facts, cls):
+            if isinstance(owner, ClassFacts) and name in owner.methods:
+                return owner_facts, owner, owner.methods[name]
+        return None
+
+    def _class_attr(self, facts: FileFacts, cls: ClassFacts, name: str) -> tuple[FileFacts, Any] | None:
+        for owner_facts, owner in self._mro(facts, cls):
+            if isinstance(owner, ClassFacts) and name in owner.attrs:
+                value = owner.attrs[name]
+                if isinstance(value, tuple) and len(value) == 3 and value[0] == "annotated":
+                    value = value[2]
+                return owner_facts, value
+        return None
 
     # -- sites ----------------------------------------------------------------------------------------
 
@@ -203,12 +229,15 @@ class DjangoIndex:
         out: list[tuple[FileFacts, Any]] = []
         for facts, value in values:
             out.extend(self._flatten(facts, value, 0))
-        assigned = module.assigns.get("urlpatterns")
-        if assigned and isinstance(assigned[0], Seq) and len(assigned[0].items) >= 64:
-            # a long list is summarised only in part: take the rest from the calls recorded one by one
-            known = {(c.line, c.col) for _f, c in out if isinstance(c, CallV)}
+        # Summaries miss parts of long lists and of `[...] + static(...)`; the calls recorded one by one
+        # fill them in, except those in other named lists (reached through their name, or not at all).
+        known = {(c.line, c.col) for _f, c in out if isinstance(c, CallV)}
+        for name, (value, _line) in module.assigns.items():
+            if name != "urlpatterns" and isinstance(value, Seq):
+                known.update((c.line, c.col) for _f, c in self._flatten(module, value, 0) if isinstance(c, CallV))
+        if values:
             for call in _top_level_patterns(module):
-                if call.line >= assigned[1] and (call.line, call.col) not in known:
+                if (call.line, call.col) not in known:
                     out.append((module, call))
         return out
 
@@ -285,7 +314,9 @@ class DjangoIndex:
             if module is not None:
                 self.walk_urlconf(site, module, mount, depth + 1)
                 return
-        for pattern_facts, pattern in self._flatten(facts, target, 0):
+        inside = _patterns_within(facts, call) if isinstance(target, (Seq, Other)) else []
+        entries = [(facts, c) for c in inside] or list(self._flatten(facts, target, 0))
+        for pattern_facts, pattern in entries:
             self.walk_pattern(site, pattern_facts, pattern, mount, depth + 1)
 
     def _module_ref(self, facts: FileFacts, name: str) -> FileFacts | None:
@@ -357,12 +388,13 @@ class DjangoIndex:
         key = (owner.module, router_name)
         if key not in self._routers:
             registrations = []
-            for facts_, call in self.project.all_calls():
-                if call.func.endswith(".register") and call.args:
-                    router = call.func[: -len(".register")]
-                    target = ac.resolve_name(self.project, facts_, router)
-                    if target and target[0] is owner and target[1] == "assign" and target[2] is found[2]:
-                        registrations.append((facts_, call))
+            if self._register_calls is None:
+                self._register_calls = [(f, c) for f, c in self.project.all_calls()
+                                        if c.func.endswith(".register") and c.args]
+            for facts_, call in self._register_calls:
+                target = ac.resolve_name(self.project, facts_, call.func[: -len(".register")])
+                if target and target[0] is owner and target[1] == "assign" and target[2] is found[2]:
+                    registrations.append((facts_, call))
             self._routers[key] = registrations
         return owner, ctor, self._routers[key]
 
@@ -417,7 +449,7 @@ class DjangoIndex:
 
     def viewset_actions(self, facts: FileFacts, cls: ClassFacts) -> set[str]:
         actions: set[str] = set()
-        for owner_facts, owner in self.project.class_mro(facts, cls):
+        for owner_facts, owner in self._mro(facts, cls):
             if isinstance(owner, ClassFacts):
                 actions.update(a for a in ("list", "create", "retrieve", "update", "partial_update", "destroy")
                                if a in owner.methods)
@@ -427,7 +459,7 @@ class DjangoIndex:
 
     def _extra_actions(self, facts: FileFacts, cls: ClassFacts) -> list[FuncFacts]:
         found, names = [], set()
-        for _owner_facts, owner in self.project.class_mro(facts, cls):
+        for _owner_facts, owner in self._mro(facts, cls):
             if isinstance(owner, ClassFacts):
                 for func in owner.methods.values():
                     if func.name not in names and any(
@@ -440,7 +472,7 @@ class DjangoIndex:
 
     def _lookup_name(self, facts: FileFacts, cls: ClassFacts) -> str:
         for attr in ("lookup_url_kwarg", "lookup_field"):
-            found = self.project.class_attr(facts, cls, attr)
+            found = self._class_attr(facts, cls, attr)
             if found and _const_str(found[1]):
                 return _const_str(found[1]) or "pk"
         return "pk"
@@ -498,7 +530,7 @@ class DjangoIndex:
         out = []
         generic: dict[str, str] = {}
         django_generic: tuple[str, ...] = ()
-        for _owner_facts, owner in self.project.class_mro(facts, cls):
+        for _owner_facts, owner in self._mro(facts, cls):
             if isinstance(owner, str):
                 short = owner.rsplit(".", 1)[-1]
                 for method, action in _GENERIC_VIEWS.get(short, {}).items():
@@ -510,7 +542,7 @@ class DjangoIndex:
                     django_generic = ("GET",)
         for name in _HTTP:
             method = name.upper()
-            found = self.project.find_method(facts, cls, name)
+            found = self._find_method(facts, cls, name)
             if found is not None:
                 own = found[1] is cls
                 out.append((method, found[2] if own else None, f"{cls.name}.{name}" if own else cls.name))
@@ -532,11 +564,11 @@ class DjangoIndex:
 
     def _is_drf(self, facts: FileFacts, cls: ClassFacts) -> bool:
         return any(isinstance(owner, str) and (_DRF_BASES.search(owner) and not owner.startswith("django."))
-                   for _f, owner in self.project.class_mro(facts, cls))
+                   for _f, owner in self._mro(facts, cls))
 
     def _emit_action(self, site: Site, facts: FileFacts, cls: ClassFacts, action: str, methods: list[str],
                      path: str, mount: Mount, decorator: CallV | None = None) -> None:
-        found = self.project.find_method(facts, cls, action)
+        found = self._find_method(facts, cls, action)
         own = found is not None and found[1] is cls
         func = found[2] if own else None
         label = f"{cls.name}.{action}" if own else cls.name
@@ -556,7 +588,7 @@ class DjangoIndex:
             if inline:
                 via.append(inline)
         for hook in ("dispatch", "initial"):
-            found = self.project.find_method(facts, cls, hook)
+            found = self._find_method(facts, cls, hook)
             if found is not None:
                 more, _ = self._decorators_auth(found[0], found[2].decorators)
                 via.extend(f"{hook}: {m}" for m in more)
@@ -666,11 +698,16 @@ class DjangoIndex:
         return ""
 
     def _class_mixins_auth(self, facts: FileFacts, cls: ClassFacts) -> list[str]:
+        if id(cls) not in self._mixins:
+            self._mixins[id(cls)] = self._class_mixins_auth_uncached(facts, cls)
+        return list(self._mixins[id(cls)])
+
+    def _class_mixins_auth_uncached(self, facts: FileFacts, cls: ClassFacts) -> list[str]:
         via = []
         for decorator in cls.decorators:
             more, _ = self._decorators_auth(facts, [decorator])
             via.extend(more)
-        for owner_facts, owner in self.project.class_mro(facts, cls):
+        for owner_facts, owner in self._mro(facts, cls):
             if isinstance(owner, str):
                 short = owner.rsplit(".", 1)[-1]
                 if _AUTH_MIXINS.search(short) and not owner.startswith("rest_framework."):
@@ -689,14 +726,16 @@ class DjangoIndex:
         """(how DRF permissions keep anonymous `method` requests out, or "", why the route is open on purpose)."""
         origin = "permission_classes"
         if declared is None and cls is not None:
-            custom = self.project.find_method(facts, cls, "get_permissions")
+            custom = self._find_method(facts, cls, "get_permissions")
+            if custom is not None and any(c.func.endswith("super().get_permissions") for c in custom[2].calls):
+                custom = None  # an override for some actions that defers to the class for the rest
             if custom is not None:
                 names = [c.func for c in custom[2].calls] + [r for r in custom[2].reads]
                 classes = [Ref(n) for n in names if n[:1].isupper() or "permissions." in n]
                 if classes:
                     declared, origin, facts = classes, f"{cls.name}.get_permissions", custom[0]
             if declared is None:
-                found = self.project.class_attr(facts, cls, "permission_classes")
+                found = self._class_attr(facts, cls, "permission_classes")
                 if found is not None:
                     facts, value = found
                     declared = _items(value) if isinstance(value, Seq) else [value]
@@ -752,10 +791,10 @@ class DjangoIndex:
         return "", ""
 
     def _custom_permission(self, facts: FileFacts, cls: ClassFacts, method: str, depth: int) -> tuple[str, str]:
-        found = self.project.find_method(facts, cls, "has_permission")
+        found = self._find_method(facts, cls, "has_permission")
         if found is None:
             # inherits has_permission: from a library permission (judge it by name) or BasePermission (allows)
-            for owner_facts, owner in self.project.class_mro(facts, cls):
+            for owner_facts, owner in self._mro(facts, cls):
                 if isinstance(owner, str) and owner.rsplit(".", 1)[-1] not in ("BasePermission", "object"):
                     verdict = self._permission(owner_facts, Const(owner), method, depth + 1)
                     if verdict[0]:
@@ -773,6 +812,15 @@ class DjangoIndex:
         if checks_user:
             return "auth", cls.name
         return "", ""
+
+
+def _patterns_within(module: FileFacts, outer: CallV) -> list[CallV]:
+    """The pattern calls written directly inside a call (`include([...])`), outermost only."""
+    start, end = (outer.line, outer.col), (outer.end_line, outer.end_col)
+    calls = [c for c in module.calls if c.func.rsplit(".", 1)[-1] in _PATTERN_FUNCS
+             and start < (c.line, c.col) and (c.end_line, c.end_col) <= end]
+    spans = [((c.line, c.col), (c.end_line, c.end_col)) for c in calls]
+    return [c for c in calls if not any(s < (c.line, c.col) and (c.end_line, c.end_col) <= e for s, e in spans)]
 
 
 def _top_level_patterns(module: FileFacts) -> list[CallV]:
@@ -858,7 +906,10 @@ def _included_modules(project: Project) -> set[str]:
     names = set()
     for facts, call in project.all_calls():
         if call.func.rsplit(".", 1)[-1] == "include" and call.args:
-            name = _const_str(call.args[0])
+            target = call.args[0]
+            if isinstance(target, Seq) and target.items:
+                target = target.items[0]
+            name = _const_str(target)
             if name:
                 module = project.module(name)
                 if module is not None:

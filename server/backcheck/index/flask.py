@@ -348,7 +348,7 @@ class FlaskIndex:
                              if owner_cls is cls else cls.name))
         if not handlers:
             dispatch = self.project.find_method(facts, cls, "dispatch_request")
-            declared = self.project.class_attr(facts, cls, "methods")
+            declared = ac.class_attr(self.project, facts, cls, "methods")
             methods = _methods(declared[1]) if declared else []
             func = dispatch[2] if dispatch and dispatch[1] is cls else None
             handlers.append((methods or ["GET"], func, f"{cls.name}.dispatch_request" if func else cls.name))
@@ -450,7 +450,7 @@ class FlaskIndex:
         """`decorators = [...]` (MethodView) and `method_decorators = [...]` (Flask-RESTful) on the class."""
         via = []
         for attr in ("decorators", "method_decorators"):
-            found = self.project.class_attr(facts, cls, attr)
+            found = ac.class_attr(self.project, facts, cls, attr)
             if not found:
                 continue
             owner_facts, value = found

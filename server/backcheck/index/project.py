@@ -119,6 +119,12 @@ class Project:
             return f"{target}.{rest}" if rest else target
         if head in facts.functions or head in facts.classes or head in facts.assigns:
             return f"{facts.module}.{name}" if facts.module else name
+        for star in getattr(facts, "star_imports", ()):  # `from .views import *` brings names in
+            target = self.module(star)
+            if target is not None and target is not facts and (
+                head in target.imports or head in target.functions or head in target.classes or head in target.assigns
+            ):
+                return f"{target.module}.{name}"
         return name
 
     def lookup(self, qualified: str, depth: int = 0) -> tuple[FileFacts, str, Any] | None:
@@ -152,6 +158,10 @@ class Project:
                 target = facts.imports[head]
                 tail = ".".join(rest[1:])
                 return self.lookup(f"{target}.{tail}" if tail else target, depth + 1)
+            for star in getattr(facts, "star_imports", ()):  # re-exported by `from .x import *`
+                found = self.lookup(f"{star}.{'.'.join(rest)}", depth + 1)
+                if found is not None:
+                    return found
             return None
         return None
 
