@@ -400,6 +400,7 @@ class BackcheckApp(App[None]):
             where = "done" if result.status == "done" else result.current_phase
             self.notify(f"Task #{result.id}: {where}.", title="Workflow")
         elif message.kind == "add_note":
+            self.query_one(NotesPanel).select(result.id)
             self.notify(f"Note #{result.id} saved with {len(result.sources)} source(s).",
                         title="Research note")
         elif message.kind == "stop_agent":
@@ -569,7 +570,7 @@ class BackcheckApp(App[None]):
 
     def watch_theme(self, theme: str) -> None:
         """Tree labels carry resolved colours: rebuild them for the new theme."""
-        if not self.query(TestsPanel):
+        if not self.screen_stack or not self.query(TestsPanel):
             return  # not composed yet
         self.query_one(TestsPanel).restyle(self.state)
         self.query_one(ChecklistPanel).show_items(self.checklist, self.signals)

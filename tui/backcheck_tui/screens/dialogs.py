@@ -166,7 +166,7 @@ class TaskPickerScreen(ModalScreen[int | None]):
             if not self.tasks:
                 yield Static("No tasks yet: press n to create one.", classes="hint")
             yield OptionList(
-                *(Option(Content.assemble((f"#{t.id:<4}", "bold"), (f"{t.status:<9}", "$accent"),
+                *(Option(Content.assemble((f"#{t.id:<4}", "bold"), (f"{t.status:<9}", "$text-accent"),
                                           (f"{t.current_phase:<15}", "$foreground-muted"), t.title),
                          id=str(t.id))
                   for t in self.tasks),

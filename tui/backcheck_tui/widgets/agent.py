@@ -22,12 +22,12 @@ MAX_ENTRY = 2000
 #: Transcript entries kept on screen (older ones are removed; the store keeps them all).
 MAX_ENTRIES = 400
 _ROLE_STYLE = {
-    "user": "bold $secondary",
-    "assistant": "bold $accent",
-    "tool_use": "bold $warning",
+    "user": "bold $text-primary",
+    "assistant": "bold $text-accent",
+    "tool_use": "bold $text-warning",
     "tool_result": "$foreground-muted",
     "system": "$foreground-muted",
-    "error": "bold $error",
+    "error": "bold $text-error",
 }
 
 
@@ -114,11 +114,11 @@ class AgentPanel(Vertical):
                 child.remove()
             log.mount_all(entries)
             self._last_id = new[-1].id
-            log.scroll_end(animate=False)
+            log.call_after_refresh(log.scroll_end, animate=False)
         tool = next((m for m in reversed(messages) if m.role == "tool_use"), None)
         current = self.query_one("#agent-tool", Static)
         if tool is not None and running:
-            current.update(Content.assemble(("▶ tool: ", "bold $warning"),
+            current.update(Content.assemble(("▶ tool: ", "bold $text-warning"),
                                             _short(f"{tool.tool_name or ''} {_args(tool.content)}", 200)))
         elif tool is not None:
             current.update(Content.assemble(("last tool: ", "$foreground-muted"),
@@ -138,11 +138,12 @@ class AgentPanel(Vertical):
             head = Content.styled("No agent run", "bold") if task_id else Content.styled(
                 "No task", "bold")
             return Content.assemble(head, "  ", tokens)
-        style = {"running": "$warning bold", "done": "$success bold"}.get(run.status, "$error bold")
+        style = {"running": "$text-warning bold", "done": "$text-success bold"}.get(run.status, "$text-error bold")
         status = "stopping" if run.status == "running" and run.stop_requested else run.status
         return Content.assemble(
-            (f"Agent run #{run.id} ", "bold"), (status, style), ("  ", ""),
-            (f"{run.model} · {fmt_time(run.started, self.clock())}", "$foreground-muted"), "  ", tokens,
+            (f"Agent run #{run.id} ", "bold"), (status, style),
+            (f"  {run.model} · {fmt_time(run.started, self.clock())}", "$foreground-muted"),
+            "\n", tokens,
         )
 
     def _entry(self, m: AgentMessage) -> Static:

@@ -44,7 +44,7 @@ class ChecklistPanel(Vertical):
                      else "whole workspace")
             when = f"scope: {scope} · checked {fmt_time(signals.computed_at, self.clock())}"
         self.query_one("#checklist-summary", Static).update(Content.assemble(
-            (f"{ok}/{total} pass", "bold $success" if ok == total else "bold"),
+            (f"{ok}/{total} pass", "bold $text-success" if ok == total else "bold"),
             ("  ·  ", "$foreground-muted"), (when, "$foreground-muted"),
             ("  ·  c re-checks", "$foreground-muted"),
         ))
@@ -59,7 +59,7 @@ class ChecklistPanel(Vertical):
                                  allow_expand=bool(item.where))
             for w in item.where[:MAX_WHERE]:
                 loc = f"{w.file}:{w.line}" if w.line else w.file
-                node.add_leaf(to_rich(Content.assemble((loc, "$accent"), " ", (w.code, "bold"),
+                node.add_leaf(to_rich(Content.assemble((loc, "$text-accent"), " ", (w.code, "bold"),
                                                        " ", w.message), colours), data=None)
             if len(item.where) > MAX_WHERE:
                 node.add_leaf(Text(f"… and {len(item.where) - MAX_WHERE} more"), data=None)

@@ -10,20 +10,20 @@ from textual.content import Content
 
 #: Icon and theme colour for each state a row can be in.
 ICONS: dict[str, tuple[str, str]] = {
-    "done": ("✓", "$success"),
-    "ok": ("✓", "$success"),
-    "passed": ("✓", "$success"),
-    "xfailed": ("✓", "$success"),
-    "current": ("▶", "$accent bold"),
-    "running": ("…", "$warning"),
+    "done": ("✓", "$text-success"),
+    "ok": ("✓", "$text-success"),
+    "passed": ("✓", "$text-success"),
+    "xfailed": ("✓", "$text-success"),
+    "current": ("▶", "$text-accent bold"),
+    "running": ("…", "$text-warning"),
     "pending": ("·", "$foreground-muted"),
-    "unknown": ("?", "$warning"),
-    "skipped": ("○", "$warning"),
-    "failed": ("✗", "$error bold"),
-    "fail": ("✗", "$error bold"),
-    "error": ("✗", "$error bold"),
-    "xpassed": ("✗", "$error bold"),
-    "interrupted": ("!", "$warning"),
+    "unknown": ("?", "$text-warning"),
+    "skipped": ("○", "$text-warning"),
+    "failed": ("✗", "$text-error bold"),
+    "fail": ("✗", "$text-error bold"),
+    "error": ("✗", "$text-error bold"),
+    "xpassed": ("✗", "$text-error bold"),
+    "interrupted": ("!", "$text-warning"),
 }
 
 

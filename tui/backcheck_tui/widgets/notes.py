@@ -19,19 +19,24 @@ from backcheck_tui.widgets.fmt import fmt_age, fmt_time
 def note_markdown(note: Note, now: float) -> str:
     """The Markdown shown for a note: title, when, stale warning, body and its sources as links."""
     age = now - note.created
-    lines = [f"# {note.title}", ""]
-    meta = f"Topic *{note.topic}* · written {fmt_time(note.created, now)} ({fmt_age(age)} ago)"
+    lines = [f"**{_md_escape(note.title)}**", ""]
+    meta = f"Topic *{_md_escape(note.topic)}* · {fmt_time(note.created, now)} ({fmt_age(age)} ago)"
     if note.task_id:
         meta += f" · task #{note.task_id}"
     lines.append(meta)
     if age > NOTE_MAX_AGE_S:
         lines += ["", "> **Stale:** older than 24 hours. Re-check the sources before relying on it."]
-    lines += ["", note.body_md.strip() or "*(no body)*", "", "## Sources", ""]
+    lines += ["", note.body_md.strip() or "*(no body)*", "", "**Sources**", ""]
     if note.sources:
         lines += [f"{i}. [{url}]({url})" for i, url in enumerate(note.sources, start=1)]
     else:
         lines.append("*None cited.* A note should say where its facts come from.")
     return "\n".join(lines) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    """Escape Markdown punctuation in plain text (titles and topics are not Markdown)."""
+    return "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in text)
 
 
 class NotesPanel(Vertical):
@@ -45,6 +50,7 @@ class NotesPanel(Vertical):
         self._state: AppState | None = None
         self._shown: list[Note] = []
         self._viewing: tuple[int, float] | None = None
+        self._select_next: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Search notes: title, topic, text or URL", id="note-search",
@@ -70,12 +76,12 @@ class NotesPanel(Vertical):
             stale = now - n.created > NOTE_MAX_AGE_S
             mine = state.task_id is not None and n.task_id == state.task_id
             title = Content.assemble(
-                ("● " if mine else "  ", "$accent"), (n.title, "bold"),
+                ("● " if mine else "  ", "$text-accent"), (n.title, "bold"),
+                ("  STALE", "$text-warning bold") if stale else "",
             )
-            meta = Content.assemble(
-                "  ", (n.topic, "$foreground-muted"), (f" · {fmt_age(now - n.created)}", "$foreground-muted"),
-                (f" · {len(n.sources)} src", "$foreground-muted"),
-                ("  STALE", "$warning bold") if stale else "",
+            meta = Content.styled(
+                f"  {fmt_age(now - n.created)} · {len(n.sources)} src · {n.topic}",
+                "$foreground-muted",
             )
             listing.add_option(Option(Content("\n").join([title, meta]), id=str(n.id)))
         if not notes:
@@ -85,6 +91,8 @@ class NotesPanel(Vertical):
             listing.add_option(Option(Content.styled(empty, "$foreground-muted"), disabled=True))
             self._view(None)
             return
+        if self._select_next is not None and any(n.id == self._select_next for n in notes):
+            keep, self._select_next = self._select_next, None
         index = next((i for i, n in enumerate(notes) if n.id == keep), 0)
         listing.highlighted = index
         self._view(notes[index])
@@ -96,6 +104,12 @@ class NotesPanel(Vertical):
             return
         self._viewing = key
         body.update(note_markdown(note, self.clock()) if note else "")
+
+    def select(self, note_id: int) -> None:
+        """Highlight note ``note_id`` as soon as it is listed (e.g. the note just added)."""
+        self._select_next = note_id
+        if self._state is not None:
+            self.show(self._state)
 
     @property
     def current_note(self) -> Note | None:

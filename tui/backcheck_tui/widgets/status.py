@@ -11,7 +11,7 @@ class StatusLine(Static):
 
     def set_status(self, text: str, level: str = "info") -> None:
         """Show ``text``; ``level`` is info, warning or error (it picks the colour)."""
-        style = {"warning": "$warning bold", "error": "$error bold"}.get(level, "$foreground-muted")
+        style = {"warning": "$text-warning bold", "error": "$text-error bold"}.get(level, "$foreground-muted")
         self.update(Content.styled(text, style))
         self.set_class(level == "error", "-error")
         self.set_class(level == "warning", "-warning")

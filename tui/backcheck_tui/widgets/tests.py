@@ -28,6 +28,7 @@ class TestsPanel(Vertical):
         super().__init__(**kwargs)
         self.clock = clock
         self._run_id: int | None = None
+        self._cursor_placed = False
         self._files: dict[str, TreeNode] = {}
         self._leaves: dict[str, TreeNode] = {}
         self._file_results: dict[str, dict[str, TestResult]] = {}
@@ -49,7 +50,7 @@ class TestsPanel(Vertical):
         tree = self.query_one("#test-tree", Tree)
         if run is None:
             summary.update(Content.from_markup(
-                "No test run yet. Press [b $accent]t[/] to run the project's tests "
+                "No test run yet. Press [b $text-accent]t[/] to run the project's tests "
                 "(or run [b]backcheck test[/] in a terminal)."
             ))
             bar.display = False
@@ -68,11 +69,14 @@ class TestsPanel(Vertical):
             bar.update(total=1, progress=1)
         for result in state.run_results(run.id):
             self._add(tree, result)
-        if tree.cursor_node is None and self._leaves:
+        if not self._cursor_placed:
+            # Put the cursor on the run's first failure once, so its report shows at once.
             first_bad = next((n for n in self._leaves.values()
                               if n.data and n.data.outcome in _BAD), None)
             if first_bad is not None:
-                tree.move_cursor(first_bad)
+                self._cursor_placed = True
+                tree.call_after_refresh(tree.move_cursor, first_bad)
+                self._detail(first_bad.data)
 
     def restyle(self, state: AppState) -> None:
         """Rebuild the tree so its labels take the current theme's colours."""
@@ -81,6 +85,7 @@ class TestsPanel(Vertical):
 
     def _reset(self, run_id: int | None) -> None:
         self._run_id = run_id
+        self._cursor_placed = False
         self._files.clear()
         self._leaves.clear()
         self._file_results.clear()

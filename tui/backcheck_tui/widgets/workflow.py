@@ -39,15 +39,15 @@ class WorkflowPanel(Vertical):
         phases = self.query_one("#phases", OptionList)
         if task is None:
             line.update(Content.from_markup(
-                "[b]No task yet.[/b] Press [b $accent]n[/] to create one; "
+                "[b]No task yet.[/b] Press [b $text-accent]n[/] to create one; "
                 "the agent's tasks appear here too."
             ))
             self._states = []
             phases.clear_options()
             self.query_one("#phase-help", Static).update("")
             return
-        status_style = {"open": "$accent", "done": "$success", "failed": "$error"}.get(
-            task.status, "$warning"
+        status_style = {"open": "$text-accent", "done": "$text-success", "failed": "$text-error"}.get(
+            task.status, "$text-warning"
         )
         line.update(Content.assemble(
             (f"Task #{task.id} ", "bold"), (task.title, "bold"), "  ",
@@ -94,7 +94,7 @@ class WorkflowPanel(Vertical):
 
 def _state_style(state: str) -> str:
     return {
-        "done": "$success",
-        "current": "$accent bold",
-        "failed": "$error bold",
+        "done": "$text-success",
+        "current": "$text-accent bold",
+        "failed": "$text-error bold",
     }.get(state, "$foreground-muted")
