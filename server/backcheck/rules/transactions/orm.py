@@ -144,13 +144,22 @@ def classify(call: CallV, facts: FileFacts, project: Project | None = None) -> t
     return None
 
 
-def _entity_arg(call: CallV) -> str:
-    """The model a call names: `db.add(order)` -> "order", `insert(Order)` -> "Order"."""
+_GETTERS = {"get", "get_or_404", "first_or_404", "first", "one", "scalar", "scalar_one", "get_one", "one_or_none"}
+
+
+def _entity_arg(call: CallV, depth: int = 0) -> str:
+    """The model a call names: `db.add(order)` -> "order", `insert(Order)` -> "Order",
+    `db.delete(db.get(Project, 1))` -> "Project", `Post.query.get_or_404(1)` -> "Post"."""
     for arg in call.args[:1]:
         if isinstance(arg, Ref):
             return arg.name.rsplit(".", 1)[-1]
-        if isinstance(arg, CallV):
-            return arg.func.rsplit(".", 1)[-1].replace("()", "")
+        if isinstance(arg, CallV) and depth < 3:
+            receiver, _, method = arg.func.rpartition(".")
+            if method in _GETTERS:
+                head = _strip(receiver).split(".")[0]
+                return _entity_arg(arg, depth + 1) if not head[:1].isupper() else head
+            name = _strip(arg.func).rsplit(".", 1)[-1]
+            return name if name[:1].isupper() else ""
     return ""
 
 
