@@ -521,3 +521,32 @@ def test_regex_to_path() -> None:
     assert regex_to_path(r"^articles/(?P<slug>[-\w]+)/favorite/?$") == "articles/<slug>/favorite"
     assert regex_to_path(r"^(?P<year>[0-9]{4})/(?P<month>(0|1)[0-9])/$") == "<year>/<month>/"
     assert regex_to_path(r"^api/") == "api/"
+
+
+def test_decorator_include_and_string_views(routes_of) -> None:
+    routes = routes_of(project(
+        urls="""
+            from decorator_include import decorator_include
+            from django.conf.urls import url
+            from django.contrib.auth.decorators import login_required
+
+            urlpatterns = [
+                url(r"^staff/", decorator_include(login_required, "shop.urls")),
+                url(r"^old/$", "shop.views.old"),
+            ]
+        """,
+        views="""
+            def old(request):
+                return load()
+
+            def panel(request):
+                return load()
+        """,
+        shop__urls="""
+            from django.urls import path
+            from shop import views
+            urlpatterns = [path("panel/", views.panel)]
+        """,
+    ))
+    assert routes[("*", "/staff/panel/")].auth
+    assert not routes[("*", "/old/")].auth

@@ -517,3 +517,28 @@ h: ~
 """)
     assert doc == {"a": 1, "b": "two", "c": ["x", {"k": "v", "m": [1, 2]}], "d": {"e": "f"}, "g": "text more",
                    "h": None, "/p/{id}": {"get": {}}}
+
+
+def test_connexion_resty_resolver(routes_of) -> None:
+    routes = routes_of({
+        "svc/app.py": """
+            import connexion
+            from connexion.resolver import RestyResolver
+            app = connexion.FlaskApp(__name__, specification_dir="spec")
+            app.add_api("api.json", resolver=RestyResolver("api"))
+        """,
+        "svc/api/__init__.py": "",
+        "svc/api/pets.py": """
+            def search(limit=10):
+                return []
+
+            def get(pet_id):
+                return {}
+        """,
+        "svc/spec/api.json": """
+            {"swagger": "2.0", "basePath": "/v2",
+             "paths": {"/pets": {"get": {}}, "/pets/{pet_id}": {"get": {}}}}
+        """,
+    })
+    assert routes[("GET", "/v2/pets")].function == "search"
+    assert routes[("GET", "/v2/pets/{pet_id}")].function == "get"

@@ -564,6 +564,8 @@ def is_static_page(func: FuncFacts | None) -> bool:
     if func is None or len(func.return_values) != 1 or func.params and len(func.params) > 1:
         return False
     value = func.return_values[0]
+    if isinstance(value, Const) and not func.calls:
+        return True  # `return "Hello, World!"`
     if not isinstance(value, CallV) or value.func.rsplit(".", 1)[-1] not in ("render_template", "render",
                                                                               "TemplateResponse"):
         return False

@@ -332,10 +332,22 @@ class DjangoIndex:
         """Turn the view part of a pattern into routes."""
         if view is None or depth > 14:
             return
+        if isinstance(view, Const) and isinstance(view.value, str) and "." in view.value:
+            # url(r"^x/$", "app.views.func") in old Django
+            found = self.project.lookup(view.value)
+            if found and found[1] == "function":
+                self.function_view(site, found[0], found[2], mount)
+            return
         if isinstance(view, CallV):
             short = view.func.rsplit(".", 1)[-1]
             if short == "include":
                 self._include(site, facts, view, mount, depth)
+                return
+            if short == "decorator_include" and len(view.args) >= 2:
+                # decorator_include(login_required, "app.urls") wraps every view it includes
+                wrappers = [(facts, d) for d in (_items(view.args[0]) or [view.args[0]])]
+                inner = CallV("include", view.args[1:], {}, view.line, view.col, view.end_line, view.end_col)
+                self._include(site, facts, inner, Mount(mount.prefix, [*mount.wrappers, *wrappers]), depth)
                 return
             if short == "as_view":
                 head = view.func[: -len(".as_view")]

@@ -563,7 +563,11 @@ def connexion_routes(index: FlaskIndex) -> list[Route]:
         if not isinstance(spec, dict):
             continue
         base = _const_str(call.kwargs.get("base_path"))
-        out.extend(_spec_routes(project, spec, base, index))
+        resolver = call.kwargs.get("resolver")
+        resty = None
+        if isinstance(resolver, CallV) and resolver.func.rsplit(".", 1)[-1] == "RestyResolver" and resolver.args:
+            resty = _const_str(resolver.args[0])
+        out.extend(_spec_routes(project, spec, base, index, facts, resty))
     return out
 
 
@@ -608,7 +612,31 @@ def load_spec(path: Path) -> Any:
         return None
 
 
-def _spec_routes(project: Project, spec: dict, base: str | None, index: FlaskIndex) -> list[Route]:
+def _operation(project: Project, near: FileFacts, qualified: str) -> tuple[FileFacts, str, Any] | None:
+    """The function an operationId names, imported the way the app next to the spec would import it."""
+    parts = near.module.split(".")[:-1]
+    for cut in range(len(parts), -1, -1):
+        prefix = ".".join(parts[:cut])
+        found = project.lookup(f"{prefix}.{qualified}" if prefix else qualified)
+        if found and found[1] == "function":
+            return found
+    return None
+
+
+def _resty_operation(package: str, path: str, method: str) -> str:
+    """The function connexion's RestyResolver picks: `/pets/{id}` GET -> `<package>.pets.get`."""
+    pieces = [p for p in str(path).strip("/").split("/") if p]
+    resources = [p.replace("-", "_") for p in pieces if not p.startswith("{")]
+    if not resources:
+        return ""
+    name = method.lower()
+    if name == "get" and not pieces[-1].startswith("{"):
+        name = "search"
+    return ".".join([package, *resources, name])
+
+
+def _spec_routes(project: Project, spec: dict, base: str | None, index: FlaskIndex, near: FileFacts,
+                 resty: str | None = None) -> list[Route]:
     if base is None:
         base = spec.get("basePath") or ""
         servers = spec.get("servers")
@@ -627,12 +655,15 @@ def _spec_routes(project: Project, spec: dict, base: str | None, index: FlaskInd
             if method.upper() not in HTTP_METHODS or not isinstance(op, dict):
                 continue
             operation = op.get("operationId")
-            if not operation:
-                continue
             owner = op.get("x-openapi-router-controller") or op.get("x-swagger-router-controller") or controller
-            qualified = f"{owner}.{operation}" if owner else str(operation)
-            found = project.lookup(qualified)
-            if not found or found[1] != "function":
+            if operation:
+                qualified = f"{owner}.{operation}" if owner else str(operation)
+            elif resty:
+                qualified = _resty_operation(resty, path, method)
+            else:
+                continue
+            found = _operation(project, near, qualified)
+            if found is None:
                 continue
             facts, func = found[0], found[2]
             security = op.get("security", global_security)
