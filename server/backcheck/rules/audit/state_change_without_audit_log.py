@@ -1,7 +1,7 @@
 """## What it does
-Flags a route (any method but GET) that changes stored data but leaves no trace of it: the handler, or a project function it
-calls (two levels deep, across modules), performs an ORM write and neither of them makes a logging or
-audit call.
+Flags a route (any method but GET) that changes stored data but leaves no trace of it: the handler, or
+a project function it calls (two levels deep, across modules), performs an ORM write and neither of them
+makes a logging or audit call.
 
 Counted as a record: stdlib `logging` (`logger.info(...)`, `logging.warning(...)`, `app.logger`,
 `current_app.logger`), structlog and loguru loggers, calls whose name mentions audit (`audit.record`,
