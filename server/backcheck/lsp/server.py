@@ -150,11 +150,13 @@ class BackcheckServer(LanguageServer):
         if support and support.refresh_support:
             self.workspace_diagnostic_refresh(None)
 
-    def start_scan(self, root: Root, title: str = "backcheck: checking the workspace", rescan: bool = False) -> asyncio.Task:
-        """Start (or restart) the scan of a root; returns its task."""
+    def start_scan(self, root: Root, title: str = "backcheck: checking the workspace", fresh: bool = False) -> asyncio.Task:
+        """Start (or restart) the scan of a root; returns its task. `fresh`: the engine is new and
+        empty, so buffer checks wait for the scan rather than see half a project."""
         if root.scan_task is not None and not root.scan_task.done():
             root.scan_task.cancel()
-        root.scanned.clear()
+        if fresh:
+            root.scanned.clear()
         root.scan_task = asyncio.ensure_future(self._scan(root, title))
         return root.scan_task
 
@@ -222,8 +224,10 @@ def create_server() -> BackcheckServer:
             await ls.session.reload_config()  # buffers opened meanwhile made roots with older settings
         ls.initialized_done = True
         for folder in ls.session.folders:
-            root = ls.session.roots.get(folder) or ls.session.make_root(folder, scannable=True)
-            if root.scan_task is None:
+            if folder not in ls.session.roots:
+                ls.session.make_root(folder, scannable=True)
+        for root in list(ls.session.roots.values()):
+            if root.scannable and root.scan_task is None:
                 ls.start_scan(root)
         ls.ready.set()
         if not ls.session.folders:

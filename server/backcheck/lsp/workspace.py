@@ -101,7 +101,10 @@ class Root:
         self.pulled: dict[str, Any] = {}
         self.test_failures: dict[str, list[TestFailure]] = {}
         self.scan_task: asyncio.Task | None = None
+        # set while no scan is due or running; a root that is never scanned is always "scanned"
         self.scanned = asyncio.Event()
+        if not scannable:
+            self.scanned.set()
 
     @property
     def settings(self):
@@ -236,7 +239,7 @@ class Session:
         root.loaded = loaded
         for doc in root.docs.values():
             doc.checked_version = None
-        self.server.start_scan(root, title="backcheck: settings changed, checking again", rescan=True)
+        self.server.start_scan(root, title="backcheck: settings changed, checking again", fresh=True)
 
     def check_pyproject(self, root: Root) -> None:
         """Notice an edited pyproject.toml even when the client does not watch files (Neovim on Linux)."""
@@ -339,6 +342,12 @@ class Session:
             return
         root = doc.root
         assert root is not None
+        if not root.scanned.is_set():
+            # Before the first scan has indexed the project, cross-file rules would see half of it
+            # (an auth dependency defined in a file not read yet): wait; the scan checks this buffer.
+            await root.scanned.wait()
+            if doc.closed or doc.version != version or doc.checked_version == version:
+                return
         self.check_pyproject(root)
         text = self.text_of(doc)
         started = time.perf_counter()
