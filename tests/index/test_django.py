@@ -550,3 +550,37 @@ def test_decorator_include_and_string_views(routes_of) -> None:
     ))
     assert routes[("*", "/staff/panel/")].auth
     assert not routes[("*", "/old/")].auth
+
+
+def test_dispatch_only_views_and_open_class_decorators(routes_of) -> None:
+    settings = """
+    ROOT_URLCONF = "site_conf.urls"
+    MIDDLEWARE = ["django.contrib.auth.middleware.LoginRequiredMiddleware"]
+    """
+    routes = routes_of(project(
+        urls="""
+            from django.urls import path
+            from shop import views
+            urlpatterns = [path("graphql/", views.Graph.as_view()), path("hook/", views.Hook.as_view())]
+        """,
+        views="""
+            from django.contrib.auth.decorators import login_not_required
+            from django.utils.decorators import method_decorator
+            from django.views import View
+            from strawberry.django.views import GraphQLView
+
+            class Graph(GraphQLView):
+                def dispatch(self, request, *args, **kwargs):
+                    return super().dispatch(request, *args, **kwargs)
+
+            @method_decorator(login_not_required, name="dispatch")
+            class Hook(View):
+                def post(self, request):
+                    return 1
+        """,
+        settings=settings,
+    ))
+    graph = routes[("*", "/graphql/")]
+    assert (graph.function, graph.auth) == ("Graph.dispatch", True)
+    hook = routes[("POST", "/hook/")]
+    assert not hook.auth and hook.public

@@ -53,8 +53,7 @@ _OPEN_PERMISSIONS = {"AllowAny"}
 _READ_ONLY_OPEN = {"IsAuthenticatedOrReadOnly", "DjangoModelPermissionsOrAnonReadOnly", "ReadOnly",
                    "IsAuthenticatedOrTokenHasScope"}
 _AUTH_MIXINS = re.compile(r"(LoginRequired|PermissionRequired|UserPassesTest|StaffuserRequired|SuperuserRequired|"
-                          r"GroupRequired|StaffRequired|AdminRequired|Authenticated|MultiplePermissionsRequired|"
-                          r"AccessMixin$)")
+                          r"GroupRequired|StaffRequired|AdminRequired|Authenticated|MultiplePermissionsRequired)")
 _ADMIN = re.compile(r"(^|\.)admin\.site\.urls$|(^|\.)site\.urls$")
 
 
@@ -551,7 +550,12 @@ class DjangoIndex:
                     django_generic = _DJANGO_GENERIC[short]
                 if short.endswith("View") and not short.endswith(("APIView", "GenericView")) and short != "View" \
                         and short not in _DJANGO_GENERIC and not django_generic and not is_drf:
-                    django_generic = ("GET",)
+                    django_generic = ("*",)  # a library view whose methods this index does not know
+        if django_generic == ("*",):
+            own = [n for n in _HTTP if self._find_method(facts, cls, n)]
+            if not own:
+                dispatch = cls.methods.get("dispatch")
+                return [("*", dispatch, f"{cls.name}.dispatch" if dispatch else cls.name)]
         for name in _HTTP:
             method = name.upper()
             found = self._find_method(facts, cls, name)
@@ -572,6 +576,11 @@ class DjangoIndex:
                 out.append((method, cls.methods[label_action], f"{cls.name}.{label_action}"))
             else:
                 out.append((method, None, cls.name))
+        if not out:
+            dispatch = self._find_method(facts, cls, "dispatch")
+            if dispatch is not None:
+                own = dispatch[1] is cls
+                out.append(("*", dispatch[2] if own else None, f"{cls.name}.dispatch" if own else cls.name))
         return out
 
     def _is_drf(self, facts: FileFacts, cls: ClassFacts) -> bool:
@@ -590,12 +599,13 @@ class DjangoIndex:
     def _emit_method(self, site: Site, facts: FileFacts, cls: ClassFacts, func: FuncFacts | None, label: str,
                      methods: list[str], mount: Mount, is_drf: bool, action_decorator: CallV | None = None) -> None:
         via: list[str] = []
-        public_via = ""
+        _, public_via = self._decorators_auth(facts, cls.decorators)
         via.extend(self._class_mixins_auth(facts, cls))
         via.extend(self._wrappers_auth(mount))
         if func is not None:
-            more, public_via = self._decorators_auth(facts, func.decorators)
+            more, open_reason = self._decorators_auth(facts, func.decorators)
             via.extend(more)
+            public_via = public_via or open_reason
             inline = ac.inline_auth(func) or self._inline_call(facts, func)
             if inline:
                 via.append(inline)
