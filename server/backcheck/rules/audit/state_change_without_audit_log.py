@@ -110,7 +110,7 @@ class StateChangeWithoutAuditLog(Rule):
                 audited = self._project_audited(project, sinks)
             if audited:
                 return
-            if walker.logs(facts, handler, cls, lambda c: is_log_call(c, sinks)):
+            if walker.calls_any(facts, handler, cls, lambda c: is_log_call(c, sinks)):
                 continue
             first = writes[0]
             where = f"line {first.call.line}" + ("" if first.file == facts.path else f" of {first.file}")

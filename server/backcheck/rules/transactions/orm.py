@@ -249,13 +249,14 @@ class PathWalker:
             return found[0], found[2], owner_cls
         return None
 
-    def logs(self, facts: FileFacts, func: FuncFacts, cls: ClassFacts | None, is_log, depth: int = 0,
-             seen: frozenset = frozenset()) -> bool:
-        """Whether `func` or a project function it calls makes a call `is_log(call)` accepts."""
+    def calls_any(self, facts: FileFacts, func: FuncFacts, cls: ClassFacts | None, wanted, depth: int = 0,
+                  seen: frozenset = frozenset(), max_depth: int = MAX_DEPTH) -> bool:
+        """Whether `func` or a project function it calls (`max_depth` levels down) makes a call `wanted(call)`
+        accepts."""
         for call in func.calls:
-            if is_log(call):
+            if wanted(call):
                 return True
-        if depth >= MAX_DEPTH:
+        if depth >= max_depth:
             return False
         for call in func.calls:
             target = self._callee(facts, func, cls, call)
@@ -264,7 +265,7 @@ class PathWalker:
             ident = (target[0].path, target[1].qualname)
             if ident in seen:
                 continue
-            if self.logs(target[0], target[1], target[2], is_log, depth + 1, seen | {ident}):
+            if self.calls_any(target[0], target[1], target[2], wanted, depth + 1, seen | {ident}, max_depth):
                 return True
         return False
 
