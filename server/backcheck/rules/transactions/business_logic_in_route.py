@@ -1,8 +1,9 @@
 """## What it does
 Flags a route handler that talks to the database itself instead of calling a service function: one that
 performs an ORM write in its own body (`db.add`, `session.execute(update(...))`, `Model.objects.create`,
-`obj.save()`, `queryset.update()` ...) or runs two or more queries there (`session.query`,
-`session.execute(select(...))`, `Model.objects.filter`, `Model.query.get`, `get_object_or_404` ...).
+`obj.save()`, `queryset.update()` ...), builds and runs a query there (`session.query(...)`,
+`session.scalar(select(...).where(...))`, `Model.objects.filter(...)`), or makes two or more lookups.
+A single fetch by key (`db.get(Model, id)`, `get_object_or_404`, `Model.query.get_or_404`) is fine.
 
 Saving through a DRF serializer or a Django form (`serializer.save()`, `form.save()`) counts as
 delegating, and so does calling the project's own functions that do the database work.
@@ -50,6 +51,12 @@ from backcheck.rules.base import Rule
 from backcheck.rules.transactions.orm import PathWalker, handler_routes, route_label
 
 MIN_QUERIES = 2
+_LOOKUPS = {"get", "get_or_404", "get_one", "get_object_or_404", "first_or_404"}
+
+
+def _lookup(op) -> bool:
+    """A fetch by key (`db.get(Model, id)`, `get_object_or_404`, `Model.objects.get(pk=...)`): not logic."""
+    return op.call.func.rsplit(".", 1)[-1] in _LOOKUPS
 
 
 class BusinessLogicInRoute(Rule):
@@ -64,7 +71,8 @@ class BusinessLogicInRoute(Rule):
             own = [o for o in walker.ops(facts, handler, cls) if o.depth == 0 and o.func is handler]
             writes = [o for o in own if o.kind == "write" and o.orm != "form"]
             queries = [o for o in own if o.kind == "query"]
-            if not writes and len(queries) < MIN_QUERIES:
+            composed = [o for o in queries if not _lookup(o)]
+            if not writes and not composed and len(queries) < MIN_QUERIES:
                 continue
             first = min(writes + queries, key=lambda o: (o.call.line, o.call.col))
             parts = []

@@ -74,6 +74,11 @@ from backcheck.rules.transactions.orm import (
 _AUTOCOMMIT = {"django", "form", "raw"}
 
 
+def _mutates(ops, commits) -> bool:
+    """Whether a function that commits also assigns to attributes of objects (changes the session tracks)."""
+    return any(any("." in name for name in o.func.locals) for o in commits)
+
+
 class WritesWithoutTransaction(Rule):
     code = "BC301"
     name = "writes-without-transaction"
@@ -123,26 +128,19 @@ class WritesWithoutTransaction(Rule):
         )
 
     def _sqlalchemy(self, route, facts, handler, ops) -> Finding | None:
-        pending, groups, commits = 0, 0, []
-        for op in ops:
-            if op.atomic or op.orm != "sqlalchemy":
-                continue
-            if op.kind == "write":
-                pending += 1
-            elif op.kind == "commit":
-                commits.append(op)
-                if pending:
-                    groups += 1
-                    pending = 0
-        if groups < 2:
+        # every commit ends a transaction; the session tracks changed objects, so `order.status = ...`
+        # is a write too: two commit calls on one path mean two transactions
+        commits = [o for o in ops if o.kind == "commit" and not o.atomic and o.orm == "sqlalchemy"]
+        commits = list({(o.file, o.call.line, o.call.col): o for o in commits}.values())
+        if len(commits) < 2 or not any(o.kind == "write" for o in ops) and not _mutates(ops, commits):
             return None
         shown = ", ".join(f"line {o.call.line}" + ("" if o.file == route.file else f" of {o.file}")
                           for o in commits[:4])
         local = all(o.file == facts.path and o.func is handler for o in commits)
         return self.finding(
             facts.path, handler,
-            f"{route_label(route)} commits its writes in {groups} separate transactions (commits at {shown}); "
-            "a failure after the first commit leaves partial data: commit once after all the writes",
+            f"{route_label(route)} commits its changes in {len(commits)} separate transactions (commits at "
+            f"{shown}); a failure after the first commit leaves partial data: commit once after all the writes",
             function=handler.qualname, orm="sqlalchemy", def_line=handler.line,
             commits=[[o.call.line, o.call.col, o.call.end_line, o.call.end_col] for o in commits] if local else [],
         )
