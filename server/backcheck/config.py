@@ -48,6 +48,12 @@ class AgentSettings:
     fetch_max_bytes: int = _field(2_000_000, "Largest response body a research fetch reads.")
     fetch_timeout: float = _field(15.0, "Seconds a research fetch may take.")
     note_max_age_hours: int = _field(24, "A research note younger than this on the same topic may be reused.")
+    max_retries: int = _field(4, "Retries the SDK makes on 408/409/429/5xx before the run reports the error.")
+    request_timeout: float = _field(300.0, "Seconds one Messages API request may take.")
+    stream: bool = _field(True, "Stream model output (SSE) so the transcript updates live.")
+    verify_attempts: int = _field(3, "How many times the verify phase may fail and send the task back to rework.")
+    test_timeout: float = _field(600.0, "Seconds the project's test run may take during verify.")
+    test_command: list[str] = _field([], "Command that runs the project's tests; empty means pytest.")
 
 
 @dataclass
