@@ -230,16 +230,56 @@ def is_pull(profile: str) -> bool:
                 and caps.workspace.diagnostics.refresh_support)
 
 
+_standby: Client | None = None
+
+
+async def _spawn() -> Client:
+    client = make_client()
+    env = dict(os.environ)
+    env.pop("BACKCHECK_DEBUG", None)
+    await client.start_io(sys.executable, "-m", "backcheck", "serve", env=env)
+    return client
+
+
+async def _server_client() -> Client:
+    """A client whose server process is already started, and a fresh one started for the next test.
+
+    The server spends most of its start-up importing lsprotocol; a spare started ahead of time does
+    that while the current test runs (the tests share one event loop, see conftest.py)."""
+    global _standby
+    client, _standby = _standby, None
+    loop = asyncio.get_running_loop()
+    alive = client is not None and client._server is not None and client._server.returncode is None
+    if not alive or getattr(client, "loop", None) is not loop:
+        if client is not None:
+            await stop_standby(client)
+        client = await _spawn()
+        client.loop = loop  # type: ignore[attr-defined]
+    _standby = await _spawn()
+    _standby.loop = loop  # type: ignore[attr-defined]
+    return client
+
+
+async def stop_standby(client: Client | None = None) -> None:
+    """Stop the spare server (at the end of the session)."""
+    global _standby
+    if client is None:
+        client, _standby = _standby, None
+    if client is None:
+        return
+    try:
+        await client.stop()
+    except Exception:  # noqa: BLE001 - a spare that died or belongs to a closed loop needs no stopping
+        pass
+
+
 @asynccontextmanager
 async def lsp_session(profile: str, root: Path | None, init_options: dict | None = None,
                       configuration: dict | None = None):
     """A started and initialized server for `root` (None: no workspace folder), shut down afterwards."""
-    client = make_client()
+    client = await _server_client()
     if configuration is not None:
         client.set_configuration(configuration)
-    env = dict(os.environ)
-    env.pop("BACKCHECK_DEBUG", None)
-    await client.start_io(sys.executable, "-m", "backcheck", "serve", env=env)
     try:
         folders = [types.WorkspaceFolder(uri=root.as_uri(), name=root.name)] if root is not None else None
         await client.initialize_session(types.InitializeParams(
