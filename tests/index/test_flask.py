@@ -542,3 +542,63 @@ def test_connexion_resty_resolver(routes_of) -> None:
     })
     assert routes[("GET", "/v2/pets")].function == "search"
     assert routes[("GET", "/v2/pets/{pet_id}")].function == "get"
+
+
+def test_decorator_classes_factories_and_inherited_decorator_lists(routes_of) -> None:
+    routes = routes_of({
+        "app/permissions.py": """
+            import functools
+            from flask import abort
+            from flask_login import current_user
+
+            class require_permissions:
+                def __init__(self, permissions):
+                    self.permissions = permissions
+
+                def __call__(self, fn):
+                    @functools.wraps(fn)
+                    def decorated(*args, **kwargs):
+                        allowed = current_user.has_permissions(self.permissions)
+                        if allowed:
+                            return fn(*args, **kwargs)
+                        abort(403)
+                    return decorated
+
+            def require_permission(permission):
+                return require_permissions((permission,))
+
+            def require_admin(fn):
+                return require_permission("admin")(fn)
+        """,
+        "app/api.py": """
+            from flask import Flask
+            from flask_login import login_required
+            from flask_restful import Api, Resource
+            from app.permissions import require_admin, require_permission
+            app = Flask(__name__)
+            api = Api(app)
+
+            class BaseResource(Resource):
+                decorators = [login_required]
+
+            class Users(BaseResource):
+                decorators = BaseResource.decorators + [rate_limit("10/hour")]
+
+                def get(self):
+                    return []
+
+            class Admin(Resource):
+                @require_admin
+                def delete(self):
+                    return {}
+
+                @require_permission("view")
+                def get(self):
+                    return {}
+
+            api.add_resource(Users, "/users")
+            api.add_resource(Admin, "/admin")
+        """,
+    })
+    assert routes[("GET", "/users")].auth_via == ["Users.decorators: login_required"]
+    assert routes[("DELETE", "/admin")].auth and routes[("GET", "/admin")].auth

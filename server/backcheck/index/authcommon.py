@@ -110,7 +110,11 @@ def _classify(stmt: ast.If, negated: bool, rest: list[ast.stmt]) -> str | None:
     """How the `if` keeps anonymous requests out: "rejects", "exits", "wraps" or not at all (None)."""
     anonymous = stmt.body if negated else stmt.orelse
     if not negated and len(stmt.body) == 1 and _is_redirect(stmt.body[0]):
-        return None  # signed-in users are sent elsewhere: a login or landing page everyone else sees
+        # signed-in users are sent elsewhere: a login or landing page everyone else sees, unless
+        # everyone else is sent away too (`if is_admin(): redirect(dashboard)` / `redirect(login)`)
+        if not stmt.orelse and len(rest) == 1 and _is_rejection(rest[0], strict=True):
+            return "rejects"
+        return None
     if _terminates(anonymous):
         return "rejects" if _exit_has_value(anonymous) else "exits"
     if negated:
@@ -132,13 +136,13 @@ def _is_redirect(stmt: ast.stmt) -> bool:
     return "redirect" in (dotted(value.func) or "").lower()
 
 
-def _is_rejection(stmt: ast.stmt) -> bool:
-    """A statement that turns the caller away: raise, abort, a redirect, a 401/403 or login response."""
+def _is_rejection(stmt: ast.stmt, strict: bool = False) -> bool:
+    """A statement that turns the caller away: raise, abort, a redirect, a 401/403 or an error message."""
     if isinstance(stmt, ast.Raise):
         return True
     value = stmt.value if isinstance(stmt, (ast.Return, ast.Expr)) else None
     if isinstance(stmt, ast.Return) and (value is None or isinstance(value, ast.Constant) and value.value is None):
-        return True
+        return not strict
     if value is None:
         return False
     for node in ast.walk(value):
@@ -150,8 +154,10 @@ def _is_rejection(stmt: ast.stmt) -> bool:
         elif isinstance(node, ast.Constant):
             if node.value in (401, 403) and not isinstance(node.value, bool):
                 return True
-            if isinstance(node.value, str) and re.search(r"(login|unauthori[sz]ed|not authenticated|forbidden|"
-                                                         r"denied|sign.?in)", node.value, re.I):
+            if not strict and isinstance(node.value, str) and re.search(
+                r"(unauthori[sz]ed|not authenticated|not logged in|forbidden|denied|log ?in (first|required))",
+                node.value, re.I,
+            ):
                 return True
     return False
 
@@ -457,7 +463,34 @@ def wrapper_checks(project: Project, facts: FileFacts, func: FuncFacts, depth: i
             short = call.func.rsplit(".", 1)[-1]
             if short in ("verify_jwt_in_request", "verify_jwt_in_request_optional_not", "jwt_required"):
                 return f"{func.name} calls {short}"
+    # a factory handing back another decorator: `return require_permissions((name,))`
+    nested_names = {c.name for c in candidates[1:]}
+    for value in func.return_values:
+        name = value.name if isinstance(value, Ref) else value.func.removesuffix("()") if isinstance(value, CallV) else ""
+        if not name or name in nested_names or name.startswith(("self.", "cls.")):
+            continue  # its own wrapper was looked at above
+        found = resolve_name(project, facts, name)
+        if found is None or found[2] is func:
+            continue
+        if found[1] == "function" and "." in found[2].qualname:
+            continue  # a function nested elsewhere is not in scope here: the name is this one's own wrapper
+        if found[1] == "function":
+            reason = wrapper_checks(project, found[0], found[2], depth + 1)
+        elif found[1] == "class":
+            reason = decorator_class_checks(project, found[0], found[2], depth + 1)
+        else:
+            reason = ""
+        if reason:
+            return f"{func.name} -> {reason}"
     return ""
+
+
+def decorator_class_checks(project: Project, facts: FileFacts, cls: Any, depth: int = 0) -> str:
+    """Whether a class used as a decorator checks the caller in the wrapper its `__call__` returns."""
+    found = project.find_method(facts, cls, "__call__")
+    if found is None or depth > 3:
+        return ""
+    return wrapper_checks(project, found[0], found[2], depth + 1)
 
 
 def call_authenticates(project: Project, facts: FileFacts, callee: str, depth: int = 0) -> str:

@@ -696,9 +696,11 @@ class DjangoIndex:
                      "permission_classes", "authentication_classes", "cache_page", "never_cache", "transaction"):
             return ""
         found = ac.resolve_name(self.project, facts, name)
-        if found and found[1] == "function":
-            reason = ac.wrapper_checks(self.project, found[0], found[2])
-            return f"{name} ({reason})" if reason else ""
+        if found and found[1] in ("function", "class"):
+            reason = ac.wrapper_checks(self.project, found[0], found[2]) if found[1] == "function" else \
+                ac.decorator_class_checks(self.project, found[0], found[2])
+            if reason or found[1] == "function" or not ac.AUTH_DECORATOR_NAMES.match(short):
+                return f"{name} ({reason})" if reason else ""
         if ac.AUTH_DECORATOR_NAMES.match(short):
             return name
         return ""

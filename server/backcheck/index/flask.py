@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from backcheck.index import authcommon as ac
-from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Ref, Seq
+from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Map, Ref, Seq
 from backcheck.index.project import HTTP_METHODS, Project, Route
 
 FRAMEWORK = "flask"
@@ -53,6 +53,14 @@ class FlaskObj:
 
 def _const_str(value: Any) -> str | None:
     return value.value if isinstance(value, Const) and isinstance(value.value, str) else None
+
+
+def _rule(value: Any) -> str | None:
+    """A URL rule: a string, or the string a helper call wraps (`org_scoped_rule("/users")`)."""
+    text = _const_str(value)
+    if text is None and isinstance(value, CallV) and value.args:
+        text = _const_str(value.args[0])
+    return text
 
 
 def _methods(value: Any) -> list[str]:
@@ -228,7 +236,7 @@ class FlaskIndex:
                     verb = call.func.rpartition(".")[2]
                     if verb == "add_url_rule":
                         out.extend(self._added(facts, call, local))
-                    elif verb == "add_resource" and call.args:
+                    elif verb.startswith("add_") and verb.endswith("resource") and call.args:
                         out.extend(self._resource(facts, call, local))
         out = _dedupe(out)
         by_app: dict[Any, list[Route]] = {}
@@ -259,7 +267,7 @@ class FlaskIndex:
         key = self.object_key(facts, owner, create=verb == "route")
         if key is None or self.objects[key].kind == "api":
             return []
-        path = _const_str(decorator.args[0]) if decorator.args else _const_str(decorator.kwargs.get("rule"))
+        path = _rule(decorator.args[0]) if decorator.args else _rule(decorator.kwargs.get("rule"))
         if path is None:
             return []
         methods = [verb.upper()] if verb in _VERBS else (_methods(decorator.kwargs.get("methods")) or ["GET"])
@@ -271,7 +279,7 @@ class FlaskIndex:
         if verb != "route" or not owner:
             return []
         key = self.object_key(facts, owner)
-        path = _const_str(decorator.args[0]) if decorator.args else None
+        path = _rule(decorator.args[0]) if decorator.args else None
         if key is None or path is None:
             return []
         return self._build(facts, key, path, self._class_handlers(facts, cls), [], cls)
@@ -281,7 +289,7 @@ class FlaskIndex:
         key = self.object_key(facts, owner, create=True) if owner else None
         if key is None:
             return []
-        rule = _const_str(call.args[0]) if call.args else _const_str(call.kwargs.get("rule"))
+        rule = _rule(call.args[0]) if call.args else _rule(call.kwargs.get("rule"))
         view = call.args[2] if len(call.args) > 2 else call.kwargs.get("view_func")
         if rule is None or view is None:
             return []
@@ -330,7 +338,7 @@ class FlaskIndex:
         if not found or found[1] != "class":
             return []
         out = []
-        for rule in [_const_str(a) for a in call.args[1:]]:
+        for rule in [_rule(a) for a in call.args[1:]]:
             if rule is not None:
                 out.extend(self._build(found[0], key, rule, self._class_handlers(found[0], found[2]), [], found[2],
                                        mount_facts=facts))
@@ -429,11 +437,13 @@ class FlaskIndex:
         if short in ("route", "get", "post", "put", "patch", "delete", "before_request", "errorhandler"):
             return ""
         found = ac.resolve_name(self.project, facts, name)
-        if found and found[1] == "function":
-            reason = ac.wrapper_checks(self.project, found[0], found[2])
+        if found and found[1] in ("function", "class"):
+            reason = ac.wrapper_checks(self.project, found[0], found[2]) if found[1] == "function" else \
+                ac.decorator_class_checks(self.project, found[0], found[2])
             if reason:
                 return f"{name} ({reason})"
-            return ""
+            if found[1] == "function" or not ac.AUTH_DECORATOR_NAMES.match(short):
+                return ""
         if found and found[1] == "assign" and isinstance(found[2][0], CallV):
             # `admin_only = roles_required("admin")`: judge the call it holds
             return self._decorator_auth(found[0], found[2][0], ac.decorator_name(found[2][0]))
@@ -454,15 +464,33 @@ class FlaskIndex:
             if not found:
                 continue
             owner_facts, value = found
-            items = value.items if isinstance(value, Seq) else []
-            if hasattr(value, "values") and not isinstance(value, Seq):
-                items = [v for v in getattr(value, "values", []) if v is not None]
-                items = [i for v in items for i in (v.items if isinstance(v, Seq) else [v])]
-            for item in items:
+            for item in self._decorator_items(owner_facts, value):
                 reason = self.decorator_auth(owner_facts, item)
                 if reason:
                     via.append(f"{cls.name}.{attr}: {reason}")
         return via
+
+    def _decorator_items(self, facts: FileFacts, value: Any, depth: int = 0) -> list[Any]:
+        """The decorators a `decorators` attribute lists: a list, a per-method dict, or `Base.decorators + [...]`."""
+        if isinstance(value, Seq):
+            return list(value.items)
+        if isinstance(value, Map):
+            return [i for v in value.values if v is not None for i in (v.items if isinstance(v, Seq) else [v])]
+        names = getattr(value, "names", None)
+        if not names or depth > 3:
+            return []
+        items: list[Any] = []
+        for name in names:
+            owner, _, attr = name.rpartition(".")
+            if attr in ("decorators", "method_decorators") and owner:
+                found = ac.resolve_name(self.project, facts, owner)
+                if found and found[1] == "class":
+                    inherited = ac.class_attr(self.project, found[0], found[2], attr)
+                    if inherited:
+                        items.extend(self._decorator_items(inherited[0], inherited[1], depth + 1))
+            elif not any(other.startswith(name + ".") for other in names):
+                items.append(Ref(name))
+        return items
 
     def _inline_call(self, facts: FileFacts, func: FuncFacts) -> str:
         for guard in ac.guards_of(func):
