@@ -218,7 +218,7 @@ class PathWalker:
                 continue
             if depth >= MAX_DEPTH:
                 continue
-            target = self._callee(facts, func, cls, call)
+            target = self.callee(facts, func, cls, call)
             if target is None:
                 continue
             callee_facts, callee, callee_cls = target
@@ -230,7 +230,7 @@ class PathWalker:
             self._memo[key] = out
         return out
 
-    def _callee(self, facts: FileFacts, func: FuncFacts, cls: ClassFacts | None,
+    def callee(self, facts: FileFacts, func: FuncFacts, cls: ClassFacts | None,
                 call: CallV) -> tuple[FileFacts, FuncFacts, ClassFacts | None] | None:
         name = call.func
         if "()" in name or "[]" in name:
@@ -259,7 +259,7 @@ class PathWalker:
         if depth >= max_depth:
             return False
         for call in func.calls:
-            target = self._callee(facts, func, cls, call)
+            target = self.callee(facts, func, cls, call)
             if target is None:
                 continue
             ident = (target[0].path, target[1].qualname)
