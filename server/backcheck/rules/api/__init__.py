@@ -1,0 +1,1 @@
+"""API design rules: pagination, query safety, uploads, typed handlers."""
