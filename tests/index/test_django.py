@@ -584,3 +584,51 @@ def test_dispatch_only_views_and_open_class_decorators(routes_of) -> None:
     assert (graph.function, graph.auth) == ("Graph.dispatch", True)
     hook = routes[("POST", "/hook/")]
     assert not hook.auth and hook.public
+
+
+def test_view_handing_over_to_protected_views(routes_of) -> None:
+    routes = routes_of(project(
+        urls="""
+            from django.urls import path
+            from shop import views
+            urlpatterns = [path("checks/", views.checks), path("mixed/", views.mixed)]
+        """,
+        views="""
+            from shop.auth import authorize
+
+            @authorize
+            def create_check(request):
+                return 1
+
+            @authorize
+            def list_checks(request):
+                return 1
+
+            def open_list(request):
+                return 1
+
+            def checks(request):
+                if request.method == "POST":
+                    return create_check(request)
+                return list_checks(request)
+
+            def mixed(request):
+                if request.method == "POST":
+                    return create_check(request)
+                return open_list(request)
+        """,
+        shop__auth="""
+            from functools import wraps
+
+            def authorize(f):
+                @wraps(f)
+                def wrapper(request, *args, **kwargs):
+                    api_key = request.headers.get("X-Api-Key", "")
+                    if len(api_key) != 32:
+                        return error("missing api key", 401)
+                    return f(request, *args, **kwargs)
+                return wrapper
+        """,
+    ))
+    assert routes[("*", "/checks/")].auth_via[0].startswith("hands over to create_check")
+    assert not routes[("*", "/mixed/")].auth

@@ -202,3 +202,13 @@ def test_inline_auth_reads_guards_from_facts() -> None:
         return 1
     """)
     assert "request.user.is_authenticated" in inline_auth(func)
+
+
+def test_middleware_passing_anonymous_requests_on_is_not_a_guard() -> None:
+    assert not guards("""
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        request.profile = load(request.user)
+        return self.get_response(request)
+    """)

@@ -98,6 +98,23 @@ def _scan(stmts: list[ast.stmt], local: dict[str, ast.expr], guards: list[Guard]
         before.append(stmt)
 
 
+# Callables a wrapper or middleware hands the request on to.
+_THROUGH = re.compile(r"(^|\.)(get_response|call_next|next|f|fn|func|function|view|view_func|wrapped|handler|"
+                      r"callback|original|inner|dispatch|__call__)$")
+
+
+def _passes_through(stmts: list[ast.stmt]) -> bool:
+    """Whether statements end by calling on to the wrapped view (`return self.get_response(request)`)."""
+    last = stmts[-1]
+    if isinstance(last, ast.Return) and isinstance(last.value, (ast.Call, ast.Await)):
+        call = last.value.value if isinstance(last.value, ast.Await) else last.value
+        if isinstance(call, ast.Call):
+            return bool(_THROUGH.search(dotted(call.func) or ""))
+    if isinstance(last, ast.If):
+        return _passes_through(last.body) or (bool(last.orelse) and _passes_through(last.orelse))
+    return False
+
+
 def _bare_return(stmts: list[ast.stmt]) -> bool:
     """`return` / `return None` alone: a hook letting the request through untouched."""
     if len(stmts) != 1 or not isinstance(stmts[0], ast.Return):
@@ -116,6 +133,8 @@ def _classify(stmt: ast.If, negated: bool, rest: list[ast.stmt]) -> str | None:
             return "rejects"
         return None
     if _terminates(anonymous):
+        if _passes_through(anonymous):
+            return None  # middleware or a wrapper handing anonymous requests on to the view
         return "rejects" if _exit_has_value(anonymous) else "exits"
     if negated:
         return None
@@ -448,7 +467,8 @@ def wrapper_checks(project: Project, facts: FileFacts, func: FuncFacts, depth: i
     """Whether a project decorator (or a wrapper it returns) checks the caller before calling through."""
     if depth > 3:
         return ""
-    candidates = [func, *(f for f in facts.functions.values() if f.qualname.startswith(func.qualname + "."))]
+    nested = getattr(facts, "nested", None) or {f.qualname: f for f in facts.functions.values()}
+    candidates = [func, *(f for q, f in nested.items() if q.startswith(func.qualname + "."))]
     for candidate in candidates:
         for guard in guards_of(candidate):
             if guard.kind in ("rejects", "exits", "wraps"):
@@ -505,6 +525,32 @@ def call_authenticates(project: Project, facts: FileFacts, callee: str, depth: i
             return callee
         return wrapper_checks(project, found[0], target, depth + 1)
     return ""
+
+
+_HARMLESS_CALLS = re.compile(r"^(request\.|len$|str$|int$|bool$|isinstance$|getattr$|hasattr$)")
+
+
+def delegated_auth(project: Project, facts: FileFacts, func: FuncFacts, judge: Any) -> str:
+    """How a view that only hands over to other views is protected: every one it returns is.
+
+    `judge(facts, func)` says how one function is protected ("" when it is not).
+    """
+    returned = [v for v in func.return_values if isinstance(v, CallV)]
+    if not returned or len(returned) != len(func.return_values):
+        return ""
+    names = {v.func for v in returned}
+    if any(c.func not in names and not _HARMLESS_CALLS.match(c.func) for c in func.calls):
+        return ""
+    reasons = []
+    for value in returned:
+        found = resolve_name(project, facts, value.func)
+        if not found or found[1] != "function" or found[2] is func:
+            return ""
+        reason = judge(found[0], found[2])
+        if not reason:
+            return ""
+        reasons.append(f"{value.func} ({reason})")
+    return "hands over to " + ", ".join(dict.fromkeys(reasons))
 
 
 def rejects_with_auth_status(func: FuncFacts) -> bool:
@@ -610,5 +656,5 @@ def is_static_page(func: FuncFacts | None) -> bool:
 __all__ = [
     "find_guards", "inline_auth", "hook_rejects", "wrapper_checks", "call_authenticates", "resolve_name",
     "qualify_name", "rejects_with_auth_status", "decorator_name", "join_path", "AUTH_DECORATOR_NAMES",
-    "OPEN_DECORATOR_NAMES", "is_static_page", "guards_of", "mark_authless", "class_attr",
+    "OPEN_DECORATOR_NAMES", "is_static_page", "guards_of", "mark_authless", "class_attr", "delegated_auth",
 ]

@@ -195,7 +195,8 @@ class DjangoIndex:
                         site.middleware_checks.append((hit[0], hit[2]))
                         break
             elif found and found[1] == "function":
-                nested = [f for f in found[0].functions.values() if f.qualname.startswith(found[2].qualname + ".")]
+                inner = getattr(found[0], "nested", None) or {f.qualname: f for f in found[0].functions.values()}
+                nested = [f for q, f in inner.items() if q.startswith(found[2].qualname + ".")]
                 for func in nested:
                     if ac.hook_rejects(func):
                         site.middleware_checks.append((found[0], func))
@@ -510,6 +511,10 @@ class DjangoIndex:
         inline = ac.inline_auth(func) or self._inline_call(facts, func)
         if inline:
             via.append(inline)
+        if not via:
+            handed = ac.delegated_auth(self.project, facts, func, self._own_auth)
+            if handed:
+                via.append(handed)
         perms_public = ""
         if is_drf and not via:
             declared = None
@@ -683,6 +688,11 @@ class DjangoIndex:
             if reason:
                 via.append(f"@{reason}")
         return via, public_via
+
+    def _own_auth(self, facts: FileFacts, func: FuncFacts) -> str:
+        """How a function view protects itself: its decorators or an inline check."""
+        via, _ = self._decorators_auth(facts, func.decorators)
+        return "; ".join(via) or ac.inline_auth(func) or self._inline_call(facts, func)
 
     def decorator_auth(self, facts: FileFacts, decorator: Any) -> str:
         name = ac.decorator_name(decorator)

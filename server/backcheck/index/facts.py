@@ -316,6 +316,8 @@ class FileFacts:
     star_imports: list[str] = field(default_factory=list)
     # Module-level augmented assignments `name += value`: (name, summary, line).
     extends: list[tuple[str, Any, int]] = field(default_factory=list)
+    # Every function defined inside another function, by qualified name ("decorator.wrapper").
+    nested: dict[str, FuncFacts] = field(default_factory=dict)
 
     def all_functions(self):
         """Module functions, then methods of every class."""

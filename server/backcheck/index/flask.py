@@ -389,6 +389,10 @@ class FlaskIndex:
                     inline = ac.inline_auth(func) or self._inline_call(facts, func)
                     if inline:
                         via.append(inline)
+                    if not via:
+                        handed = ac.delegated_auth(self.project, facts, func, self._own_auth)
+                        if handed:
+                            via.append(handed)
                 endpoint = cls.name if cls is not None else (func.name if func is not None else label)
                 via.extend(self._hook_auth(chain, endpoint, path))
                 route = Route(
@@ -455,6 +459,14 @@ class FlaskIndex:
         if qualified.startswith(_AUTH_LIBRARIES) and re.search(r"(auth|login|jwt|token|role|permission)", short, re.I):
             return name
         return ""
+
+    def _own_auth(self, facts: FileFacts, func: FuncFacts) -> str:
+        """How a function protects itself: an auth decorator or an inline check."""
+        for decorator in func.decorators:
+            reason = self.decorator_auth(facts, decorator)
+            if reason:
+                return f"@{reason}"
+        return ac.inline_auth(func) or self._inline_call(facts, func)
 
     def _class_auth(self, facts: FileFacts, cls: ClassFacts) -> list[str]:
         """`decorators = [...]` (MethodView) and `method_decorators = [...]` (Flask-RESTful) on the class."""

@@ -168,9 +168,11 @@ class Walker:
                 self.cls.methods[node.name] = facts
             elif not self.scope:
                 self.facts.functions[node.name] = facts
-        if self.func is not None:
-            # a nested function (inside an app factory or a decorator's method): keep it findable by its own name
+        if self.cls is None and self.func is not None:
+            # a nested function (inside an app factory): keep it findable by its own name
             self.facts.functions.setdefault(node.name, facts)
+        if self.func is not None:
+            self.facts.nested[qualname] = facts
         facts.guards = find_guards(node)
         outer_func, outer_within = self.func, self.within
         self.func, self.within = facts, ()
