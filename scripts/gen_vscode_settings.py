@@ -21,7 +21,7 @@ CLIENT_SETTINGS: dict[str, dict[str, Any]] = {
     "backcheck.path": {
         "type": "string",
         "default": "",
-        "scope": "machine-overridable",
+        "scope": "resource",
         "markdownDescription": (
             "The `backcheck` executable, or a Python interpreter that has the backcheck package, used to "
             "start the language server. Empty: the Python extension's selected interpreter, then the "

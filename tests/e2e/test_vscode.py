@@ -78,14 +78,45 @@ def page(code_server, browser, target):
     context.close()
 
 
-def _with_logs(code_server, step: str, fn):
+def _with_logs(code_server, page, step: str, fn):
     """Runs one UI step; on failure, the message carries the backcheck output and extension host log."""
     from playwright.sync_api import Error as PlaywrightError
 
     try:
         return fn()
     except (AssertionError, PlaywrightError) as exc:
+        _shot(page, "failure")
         raise AssertionError(f"{step} failed: {exc}\n{code_server.logs()}") from exc
+
+
+def _server_ready(page):
+    """The status-bar item with its check mark: the server is running and its workspace scan is done."""
+    return page.locator(".statusbar-item", has_text="backcheck").locator(".codicon-check")
+
+
+def _open_quick_fix_menu(code_server, page):
+    """Ctrl+. at the cursor; retried when VS Code dropped the request because diagnostics were refreshed."""
+    actions = page.locator(".action-widget .monaco-list-row.action")
+    nothing = page.locator(".monaco-editor-overlaymessage", has_text="No code actions")
+    for _attempt in range(3):
+        _with_logs(
+            code_server,
+            page,
+            "waiting for the server to be ready",
+            lambda: _server_ready(page).wait_for(),
+        )
+        page.keyboard.press("Control+Period")
+        _with_logs(
+            code_server,
+            page,
+            "waiting for the quick-fix menu",
+            lambda: actions.first.or_(nothing).first.wait_for(),
+        )
+        if actions.count() > 0:
+            return actions
+        page.keyboard.press("Escape")
+        nothing.wait_for(state="hidden")
+    raise AssertionError(f"Ctrl+. kept answering 'No code actions available'\n{code_server.logs()}")
 
 
 def test_problems_panel_shows_finding_and_quick_fix_clears_it(code_server, page, target):
@@ -93,7 +124,7 @@ def test_problems_panel_shows_finding_and_quick_fix_clears_it(code_server, page,
     markers = page.locator(".markers-panel .monaco-list-row", has_text="BC101")
     mine = markers.filter(has_text=f"[Ln {line}, Col {column}]")
     _with_logs(
-        code_server, "waiting for BC101 in the Problems panel", lambda: mine.first.wait_for()
+        code_server, page, "waiting for BC101 in the Problems panel", lambda: mine.first.wait_for()
     )
     row = mine.first.inner_text()
     assert "backcheck" in row, row
@@ -105,10 +136,9 @@ def test_problems_panel_shows_finding_and_quick_fix_clears_it(code_server, page,
     page.locator(".quick-input-widget input").fill(f":{line}:{column}")
     page.keyboard.press("Enter")
     page.locator(".monaco-editor .squiggly-error").first.wait_for()
+    _server_ready(page).wait_for()
     _shot(page, "problems")
-    page.keyboard.press("Control+Period")
-    actions = page.locator(".action-widget .monaco-list-row.action")
-    _with_logs(code_server, "waiting for the quick-fix menu", lambda: actions.first.wait_for())
+    actions = _open_quick_fix_menu(code_server, page)
     titles = actions.all_inner_texts()
     _shot(page, "quick-fix")
     editor = page.locator(".monaco-editor .view-lines")
@@ -134,7 +164,7 @@ def test_problems_panel_shows_finding_and_quick_fix_clears_it(code_server, page,
             arg=[before],
         )
 
-    _with_logs(code_server, f"waiting for BC101 to clear after {titles[choice]!r}", cleared)
+    _with_logs(code_server, page, f"waiting for BC101 to clear after {titles[choice]!r}", cleared)
     assert editor.inner_text() != text_before, "the quick fix did not change the file"
     _shot(page, "fixed")
 
@@ -143,7 +173,7 @@ def test_palette_command_shows_routes(code_server, page):
     page.keyboard.press("Escape")
     _palette(page, "backcheck: Show Routes", "Show Routes")
     title = page.locator(".quick-input-title", has_text="route")
-    _with_logs(code_server, "waiting for the route list", lambda: title.wait_for())
+    _with_logs(code_server, page, "waiting for the route list", lambda: title.wait_for())
     labels = page.locator(".quick-input-list .monaco-list-row").all_inner_texts()
     assert any(re.match(r"(GET|POST|PUT|PATCH|DELETE)\S* /", label) for label in labels), labels
     _shot(page, "routes")
@@ -154,5 +184,44 @@ def test_palette_command_shows_routes(code_server, page):
 def test_open_companion_starts_a_terminal_beside_the_editor(code_server, page):
     _palette(page, "backcheck: Open Companion", "Open Companion")
     tab = page.locator(".tabs-container .tab", has_text="backcheck companion")
-    _with_logs(code_server, "waiting for the companion terminal", lambda: tab.wait_for())
+    _with_logs(code_server, page, "waiting for the companion terminal", lambda: tab.wait_for())
     _shot(page, "companion")
+
+
+def _set_backcheck_path(page, value: str) -> None:
+    """Types a new `backcheck.path` into the Settings editor, as a person would."""
+    _palette(page, "Preferences: Open User Settings", "Open User Settings")
+    page.locator(".settings-editor").wait_for()
+    page.keyboard.type("backcheck.path")
+    field = (
+        page.locator(".settings-editor .setting-item-text", has_text="Path").locator("input").first
+    )
+    field.wait_for()
+    field.fill(value)
+    field.press("Tab")
+
+
+def test_unusable_backcheck_path_gives_a_notification_with_a_fix(code_server, page):
+    working = json.loads((code_server.user_data / "User" / "settings.json").read_text())[
+        "backcheck.path"
+    ]
+    _set_backcheck_path(page, "/nonexistent/bin/backcheck")
+    toast = page.locator(".notification-toast", has_text="/nonexistent/bin/backcheck")
+    _with_logs(
+        code_server, page, "waiting for the not-found notification", lambda: toast.wait_for()
+    )
+    buttons = toast.locator(".monaco-button").all_inner_texts()
+    assert "Open Settings" in buttons, buttons
+    _shot(page, "not-found")
+
+    # Putting the setting back restarts the server.
+    page.locator(".settings-editor .setting-item-text", has_text="Path").locator(
+        "input"
+    ).first.fill(working)
+    page.keyboard.press("Tab")
+    _with_logs(
+        code_server,
+        page,
+        "waiting for the server to come back",
+        lambda: _server_ready(page).wait_for(),
+    )
