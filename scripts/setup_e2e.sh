@@ -96,16 +96,16 @@ if [[ -f "$EXT/package.json" ]]; then
   if (( stale )); then
     t0=$(date +%s)
     log "building the extension package"
-    # The extension's npm dependencies live in the cache, keyed by the lockfile, so a fresh clone links them.
+    # The extension's npm dependencies are kept in the cache, keyed by the lockfile, and hard-linked into
+    # a fresh clone (a copy, not a symlink, so a later `npm ci` there cannot empty the cache).
     if [[ ! -e "$EXT/node_modules" ]]; then
       deps="$CACHE/extension-deps-$(sha256sum "$EXT/package-lock.json" | cut -c1-16)"
-      if [[ ! -f "$deps/.complete" ]]; then
+      if [[ ! -f "$deps/node_modules/.package-lock.json" ]]; then
         rm -rf "$deps" && mkdir -p "$deps"
         cp "$EXT/package.json" "$EXT/package-lock.json" "$deps/"
         (cd "$deps" && npm ci --no-audit --no-fund --loglevel=error) >&2
-        touch "$deps/.complete"
       fi
-      ln -s "$deps/node_modules" "$EXT/node_modules"
+      cp -al "$deps/node_modules" "$EXT/node_modules" 2>/dev/null || cp -a "$deps/node_modules" "$EXT/node_modules"
     fi
     (cd "$EXT" && npm run --silent package) >&2
     log "extension packaged in $(elapsed "$t0")"
