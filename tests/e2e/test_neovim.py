@@ -93,6 +93,13 @@ local function run()
     return 5
   end
   result.cleared = true
+  -- A server command the way the README shows it: client:exec_cmd (0.11).
+  local routes
+  client:exec_cmd({ title = 'routes', command = 'backcheck.showRoutes' }, { bufnr = buf }, function(err, res)
+    routes = err and { error = tostring(err.message) } or res
+  end)
+  vim.wait(30000, function() return routes ~= nil end, 20)
+  result.routes = routes
   result.remaining = vim.tbl_map(function(x) return x.code .. ' ' .. x.message end, vim.diagnostic.get(buf))
   result.lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
   result.modified = vim.bo[buf].modified
@@ -181,5 +188,7 @@ def test_neovim_shows_bc101_applies_the_quick_fix_and_the_diagnostic_clears(tmp_
     ast.parse(fixed)
     assert fixed != original and result["modified"]
     assert result["cleared"]
+    routes = {(r["path"], tuple(r["methods"])): r for r in result["routes"]["routes"]}
+    assert routes[("/users/{user_id}", ("GET",))]["file"] == TARGET
     # The edit was made in the buffer; the file on disk is untouched until the person saves.
     assert (workspace / TARGET).read_text() == original

@@ -127,6 +127,7 @@ async def run_tests_command(server: BackcheckServer, *args: Any) -> dict[str, An
     argument = _first_arg(args)
     paths = [str(p) for p in argument.get("paths", [])] or [str(a) for a in args if isinstance(a, str)]
     cancel = threading.Event()
+    session.stop_events.add(cancel)
     progress = await _progress(server, "backcheck: running tests", cancel)
     server.set_status("testing", "running the project's tests")
     summary = "the test run did not finish"
@@ -148,6 +149,7 @@ async def run_tests_command(server: BackcheckServer, *args: Any) -> dict[str, An
         server.show_message(f"backcheck {summary}", warning=True)
         return {"summary": summary, "status": "error"}
     finally:
+        session.stop_events.discard(cancel)
         _end(server, progress, summary)
         server.set_status("ready", server.summary())
     failures: dict[str, list[TestFailure]] = {}

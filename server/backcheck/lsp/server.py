@@ -26,8 +26,9 @@ from backcheck.lsp.workspace import Root, Session, uri_to_path
 log = logging.getLogger("backcheck.lsp")
 
 STATUS = "backcheck/status"
-DIAGNOSTIC_OPTIONS = types.DiagnosticOptions(identifier="backcheck", inter_file_dependencies=True,
-                                             workspace_diagnostics=False)
+# No identifier: VS Code's client names its pull collection after it, and "backcheck" is already the
+# name of the push collection the extension creates.
+DIAGNOSTIC_OPTIONS = types.DiagnosticOptions(inter_file_dependencies=True, workspace_diagnostics=False)
 WATCHERS_ID = "backcheck-watched-files"
 
 
@@ -236,6 +237,8 @@ def create_server() -> BackcheckServer:
     @ls.feature(types.SHUTDOWN)
     def on_shutdown(ls: BackcheckServer, params: Any) -> None:
         ls.session.shutdown()
+        if ls.agent.runner is not None:
+            ls.agent.runner.cancel()
 
     @ls.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: BackcheckServer, params: types.DidOpenTextDocumentParams) -> None:

@@ -14,8 +14,8 @@ than the one it was computed for.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -144,8 +144,9 @@ class Session:
         self.folders: list[Path] = []
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backcheck-engine")
         self.pull_mode = False
-        self._tokens = itertools.count(1)
         self._logged: set[str] = set()
+        # set to stop long work in other threads (test runs) when the server shuts down
+        self.stop_events: set[threading.Event] = set()
 
     # -- the engine thread ---------------------------------------------------------------------------
 
@@ -315,6 +316,7 @@ class Session:
             doc.task.cancel()
         if doc.root is not None and doc.root.docs.get(doc.rel) is doc:
             del doc.root.docs[doc.rel]
+            doc.root.pulled.pop(doc.rel, None)
 
     def text_of(self, doc: DocState) -> str:
         return self.server.workspace.get_text_document(doc.uri).source
@@ -430,6 +432,9 @@ class Session:
             self.apply(root, root.snapshot)
 
     def shutdown(self) -> None:
+        """Stop everything in flight, so the process can exit promptly."""
+        for event in list(self.stop_events):
+            event.set()
         for doc in self.docs.values():
             if doc.task is not None:
                 doc.task.cancel()
