@@ -416,28 +416,33 @@ def star_targets(project: Project, facts: FileFacts) -> list[FileFacts]:
 
 
 def resolve_name(project: Project, facts: FileFacts, name: str) -> tuple[FileFacts, str, Any] | None:
-    """Like `Project.resolve`, and also through `from module import *`."""
-    found = project.resolve(facts, name)
-    if found is not None:
-        return found
-    head, _, rest = name.partition(".")
-    if head in facts.imports or head in facts.functions or head in facts.classes or head in facts.assigns:
-        return None
-    for target in star_targets(project, facts):
-        if head in target.functions or head in target.classes or head in target.assigns or head in target.imports:
-            return project.resolve(target, name)
-    return None
+    """Like `Project.resolve`, with star imports and script-style sibling imports (see `qualify_name`)."""
+    qualified = qualify_name(project, facts, name)
+    found = project.lookup(qualified)
+    if found is None and qualified != project.qualify(facts, name):
+        found = project.resolve(facts, name)
+    return found
 
 
 def qualify_name(project: Project, facts: FileFacts, name: str) -> str:
-    """Like `Project.qualify`, and also through `from module import *`."""
+    """Like `Project.qualify`; an absolute import of a module that sits next to the importing file
+    (a script folder on sys.path: `from mod_api import bp` in `site/app.py`) names that sibling."""
     head = name.partition(".")[0]
-    if head in facts.imports or head in facts.functions or head in facts.classes or head in facts.assigns:
+    if head not in facts.imports:
+        for target in star_targets(project, facts):
+            if head in target.imports or head in target.functions or head in target.classes or head in target.assigns:
+                return project.qualify(target, name)
         return project.qualify(facts, name)
-    for target in star_targets(project, facts):
-        if head in target.imports or head in target.functions or head in target.classes or head in target.assigns:
-            return project.qualify(target, name)
-    return project.qualify(facts, name)
+    qualified = project.qualify(facts, name)
+    top = qualified.split(".")[0]
+    if top in project.modules:
+        return qualified
+    parts = facts.module.split(".") if facts.is_package else facts.module.split(".")[:-1]
+    for cut in range(len(parts), 0, -1):
+        package = ".".join(parts[:cut])
+        if f"{package}.{top}" in project.modules:
+            return f"{package}.{qualified}"
+    return qualified
 
 
 def guards_of(func: FuncFacts | None) -> list[Guard]:
@@ -617,24 +622,30 @@ _SIGN_IN = re.compile(r"(login|log_in|logout|signin|sign_in|signup|sign_up|regis
                       r"password)", re.I)
 
 
-def mark_authless(routes: list[Any], modules: list[FileFacts]) -> None:
-    """Mark an app's routes public when the app has no authentication at all.
+def has_no_auth(routes: list[Any], modules: list[FileFacts]) -> bool:
+    """Whether an app has no authentication at all.
 
     BC101 asks whether a route forgot the authentication its app uses; an app where no route checks
     the caller, nothing signs anyone in and no module imports an auth library has none to forget.
     """
     if not routes or any(r.auth for r in routes):
-        return
+        return False
     if any(_SIGN_IN.search(r.path) or _SIGN_IN.search(r.function) for r in routes):
-        return
+        return False
     for facts in modules:
         if any(_AUTH_IMPORTS.match(v) for v in facts.imports.values()):
-            return
+            return False
         if any("session" in f.reads or any(n.startswith("session.") for n in f.reads)
                for f in facts.all_functions()):
-            return
+            return False
+    return True
+
+
+def mark_authless(routes: list[Any], authless: set[Any], apps_of: Any) -> None:
+    """Mark public the routes whose every app (`apps_of(route)`) has no authentication at all."""
     for route in routes:
-        if not route.public:
+        apps = apps_of(route)
+        if apps and apps <= authless and not route.public and not route.auth:
             route.public, route.public_via = True, "the app has no authentication at all"
 
 
@@ -656,5 +667,5 @@ def is_static_page(func: FuncFacts | None) -> bool:
 __all__ = [
     "find_guards", "inline_auth", "hook_rejects", "wrapper_checks", "call_authenticates", "resolve_name",
     "qualify_name", "rejects_with_auth_status", "decorator_name", "join_path", "AUTH_DECORATOR_NAMES",
-    "OPEN_DECORATOR_NAMES", "is_static_page", "guards_of", "mark_authless", "class_attr", "delegated_auth",
+    "OPEN_DECORATOR_NAMES", "is_static_page", "guards_of", "mark_authless", "has_no_auth", "class_attr", "delegated_auth",
 ]

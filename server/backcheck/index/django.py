@@ -659,7 +659,7 @@ class DjangoIndex:
             auth_via=via,
             handler=func,
             cls=cls,
-            extra={"module": facts.module, "drf": is_drf},
+            extra={"module": facts.module, "drf": is_drf, "site": site.urlconf.module},
         )
         if public_via and not via:
             route.public, route.public_via = True, public_via
@@ -932,7 +932,17 @@ def find_routes(project: Project) -> list[Route]:
             continue
         site = Site(settings=None, urlconf=facts, base="")
         index.walk_urlconf(site, facts, Mount(""))
-    return _merge(index.routes_out)
+    routes = _merge(index.routes_out)
+    by_site: dict[str, list[Route]] = {}
+    for route in routes:
+        by_site.setdefault(route.extra["site"], []).append(route)
+    authless = set()
+    for site_name, site_routes in by_site.items():
+        modules = {r.file: project.files[r.file] for r in site_routes if r.file in project.files}
+        if ac.has_no_auth(site_routes, list(modules.values())):
+            authless.add(site_name)
+    ac.mark_authless(routes, authless, lambda r: {r.extra["site"]})
+    return routes
 
 
 def _included_modules(project: Project) -> set[str]:

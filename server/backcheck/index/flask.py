@@ -238,16 +238,21 @@ class FlaskIndex:
                         out.extend(self._added(facts, call, local))
                     elif verb.startswith("add_") and verb.endswith("resource") and call.args:
                         out.extend(self._resource(facts, call, local))
-        out = _dedupe(out)
         by_app: dict[Any, list[Route]] = {}
+        apps_of: dict[tuple, set[Any]] = {}
         for route in out:
             by_app.setdefault(route.extra.get("app"), []).append(route)
+            apps_of.setdefault(_route_key(route), set()).add(route.extra.get("app"))
+        authless = set()
         for app, routes in by_app.items():
             if app is not None:
                 modules = {r.file: self.project.files[r.file] for r in routes if r.file in self.project.files}
                 app_facts = self.objects[app].facts
                 modules[app_facts.path] = app_facts
-                ac.mark_authless(routes, list(modules.values()))
+                if ac.has_no_auth(routes, list(modules.values())):
+                    authless.add(app)
+        out = _dedupe(out)
+        ac.mark_authless(out, authless, lambda r: apps_of.get(_route_key(r), set()))
         return out
 
     def _collect_app_hooks(self) -> dict[tuple[str, str], list[tuple[FileFacts, FuncFacts]]]:
@@ -568,11 +573,15 @@ def _mentions_flask(facts: FileFacts) -> bool:
                                    "connexion", "flask_restplus") for v in facts.imports.values())
 
 
+def _route_key(route: Route) -> tuple:
+    return route.file, route.line, route.function, route.path, tuple(route.methods)
+
+
 def _dedupe(routes: list[Route]) -> list[Route]:
     seen = set()
     out = []
     for route in routes:
-        key = (route.file, route.line, route.function, route.path, tuple(route.methods))
+        key = _route_key(route)
         if key not in seen:
             seen.add(key)
             out.append(route)
