@@ -67,6 +67,8 @@ export class BackcheckServer implements vscode.Disposable {
   private readonly stateEmitter = new vscode.EventEmitter<{ client: string; server: ServerStatus }>();
   private serverStatus: ServerStatus = {};
   private clientState = "stopped";
+  // One watcher for the extension's lifetime, shared by every client it starts.
+  private readonly watcher = vscode.workspace.createFileSystemWatcher("**/{*.py,pyproject.toml}");
 
   /** Fires whenever the client state or the server-reported status changes. */
   readonly onDidChangeStatus = this.stateEmitter.event;
@@ -140,6 +142,7 @@ export class BackcheckServer implements vscode.Disposable {
 
   async dispose(): Promise<void> {
     await this.stop();
+    this.watcher.dispose();
     this.stateEmitter.dispose();
   }
 
@@ -157,6 +160,7 @@ export class BackcheckServer implements vscode.Disposable {
     }
     // A client that gave up after repeated crashes is replaced, not revived.
     this.client = undefined;
+    this.command = undefined;
     this.setState("starting");
     const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
     const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -194,7 +198,7 @@ export class BackcheckServer implements vscode.Disposable {
       outputChannel: this.output,
       initializationOptions: serverSettings(resource),
       synchronize: {
-        fileEvents: vscode.workspace.createFileSystemWatcher("**/{*.py,pyproject.toml}"),
+        fileEvents: this.watcher,
       },
       diagnosticCollectionName: CLIENT_ID,
       middleware: {
