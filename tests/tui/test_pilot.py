@@ -50,7 +50,7 @@ def _tree_labels(app: BackcheckApp, selector: str) -> list[str]:
 
 async def test_missing_store_is_created_and_said(tmp_path: Path, run_app) -> None:
     assert not (tmp_path / ".backcheck").exists()
-    async with run_app(tmp_path) as (app, pilot):
+    async with run_app(tmp_path) as (app, _pilot):
         await app.wait_for(lambda: app.store_info is not None)
         assert (tmp_path / ".backcheck" / "state.db").is_file()
         assert (tmp_path / ".backcheck" / ".gitignore").read_text() == "*\n"
@@ -69,7 +69,7 @@ async def test_old_schema_is_migrated(tmp_path: Path, run_app) -> None:
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()
-    async with run_app(tmp_path) as (app, pilot):
+    async with run_app(tmp_path) as (app, _pilot):
         await app.wait_for(lambda: app.store_info is not None and app.state.task is not None)
         assert app.store_info.migrated_from == 1 and app.store_info.version == SCHEMA_VERSION
         assert any("upgraded from schema 1" in str(n.message) for n in app._notifications)
@@ -95,7 +95,7 @@ async def test_locked_store_says_so_and_recovers(tmp_path: Path) -> None:
 
 
 async def test_store_deleted_while_running_is_recreated(seeded: Path, run_app) -> None:
-    async with run_app(seeded) as (app, pilot):
+    async with run_app(seeded) as (app, _pilot):
         assert app.state.task is not None
         for f in (seeded / ".backcheck").iterdir():
             f.unlink()
@@ -181,7 +181,7 @@ async def test_switch_task(seeded: Path, run_app) -> None:
 
 
 async def test_agent_task_created_elsewhere_is_followed(tmp_path: Path, run_app) -> None:
-    async with run_app(tmp_path) as (app, pilot):
+    async with run_app(tmp_path) as (app, _pilot):
         with Store.open(tmp_path) as store:
             task = store.create_task("Agent's task", actor="agent")
             store.advance(task.id, actor="agent")
@@ -250,7 +250,7 @@ async def test_moving_through_notes_shows_each(seeded: Path, run_app, clock) -> 
 
 
 async def test_note_written_by_another_process_appears(seeded: Path, run_app) -> None:
-    async with run_app(seeded) as (app, pilot):
+    async with run_app(seeded) as (app, _pilot):
         with Store.open(seeded) as other:
             other.add_note("caching", "HTTP caching", "ETags", ["https://httpwg.org/specs/rfc9111.html"])
         await app.wait_for(lambda: any(n.title == "HTTP caching" for n in app.state.notes.values()))
@@ -291,7 +291,7 @@ async def test_run_tests_then_rerun_failed(tmp_path: Path, run_app) -> None:
         assert any(lbl.startswith("✗ test_two") for lbl in labels)
         detail = str(app.query_one("#test-detail").render())
         assert "wrong word" in detail  # the first failure's report is shown
-        assert str(app.query_one("#tabs", TabbedContent).get_tab("tests").label) == "Tests ✗1"
+        assert _status(app).endswith("tests ✗1")
         await pilot.press("f")
         await app.wait_for(lambda: not app.test_running and app.state.latest_run.id != run.id,
                            timeout=60)
@@ -318,7 +318,7 @@ async def test_cancel_a_test_run(tmp_path: Path, run_app) -> None:
 
 
 async def test_results_from_another_process_show_with_progress(seeded: Path, run_app) -> None:
-    async with run_app(seeded) as (app, pilot):
+    async with run_app(seeded) as (app, _pilot):
         with Store.open(seeded) as other:
             run = other.start_test_run(["pytest"])
             other.set_test_run_total(run, 4)
@@ -327,7 +327,7 @@ async def test_results_from_another_process_show_with_progress(seeded: Path, run
                            and len(app.state.run_results(run)) == 1)
         bar = app.query_one("#run-progress")
         assert (bar.total, bar.progress) == (4, 1)
-        assert str(app.query_one("#tabs", TabbedContent).get_tab("tests").label) == "Tests 1/4"
+        assert _status(app).endswith("tests running 1/4")
         assert "✓ test_a" in " ".join(_tree_labels(app, "#test-tree"))
         app.query_one(TestsPanel)  # the panel exists and rendered the new run
 
@@ -399,7 +399,7 @@ async def test_command_palette_runs_our_commands(seeded: Path, run_app) -> None:
 
 
 async def test_footer_shows_the_main_bindings(seeded: Path, run_app) -> None:
-    async with run_app(seeded) as (app, pilot):
+    async with run_app(seeded) as (app, _pilot):
         shown = {b.key for (_, b, enabled, _) in app.active_bindings.values() if b.show}
         assert {"n", "a", "r", "o", "t", "f", "q"} <= shown
 

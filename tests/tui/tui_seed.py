@@ -67,11 +67,11 @@ def seed(workspace: Path) -> Path:
         ("tests/test_orders.py::test_create_order", "passed", 0.04, 12, None),
         ("tests/test_orders.py::test_list_orders_paginated", "passed", 0.02, 30, None),
         ("tests/test_orders.py::test_refund_twice_is_idempotent", "failed", 0.11, 51,
-         "    def test_refund_twice_is_idempotent(client):\n"
+         ("    def test_refund_twice_is_idempotent(client):\n"
          "        first = client.post('/refunds', headers=KEY)\n"
          "        second = client.post('/refunds', headers=KEY)\n"
          ">       assert second.status_code == 200\n"
-         "E       assert 409 == 200\n"),
+         "E       assert 409 == 200\n")),
         ("tests/test_auth.py::test_login_rate_limited", "passed", 0.31, 8, None),
         ("tests/test_auth.py::test_refresh_rotates", "skipped", 0.0, 22, "needs redis"),
     ]

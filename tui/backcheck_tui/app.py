@@ -267,6 +267,8 @@ class BackcheckApp(App[None]):
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
+        if self._shutting_down():
+            return
         before = self.state.latest_run
         task_before = self.state.task_id
         areas = self.state.apply(message.changes)
@@ -281,6 +283,10 @@ class BackcheckApp(App[None]):
             self.status(self._store_text())
         self._updated()
 
+    def _shutting_down(self) -> bool:
+        """True once the app is exiting: late worker messages are then dropped."""
+        return self._exit or not self.screen_stack or not self.query(ChecklistPanel)
+
     def _store_text(self) -> str:
         info = self.store_info
         if info is None:
@@ -289,11 +295,20 @@ class BackcheckApp(App[None]):
             shown = str(Path(info.path).relative_to(self.workspace))
         except ValueError:
             shown = info.path
-        return f"{self.workspace.name}: {shown} · schema v{info.version} · watching"
+        text = f"{self.workspace.name}: {shown} · schema v{info.version} · watching"
+        run = self.state.latest_run
+        if run is not None and run.status == "running":
+            text += f" · tests running {run.done}/{run.total or '?'}"
+        elif run is not None and (run.failed or run.errors):
+            text += f" · tests ✗{run.failed + run.errors}"
+        elif run is not None and run.status == "passed":
+            text += " · tests ✓"
+        return text
 
     def status(self, text: str, level: str = "info") -> None:
         """Show ``text`` in the status line."""
-        self.query_one(StatusLine).set_status(text, level)
+        for line in self.query(StatusLine):  # none while the app is closing
+            line.set_status(text, level)
 
     # -- rendering -------------------------------------------------------------------------
 
@@ -309,20 +324,12 @@ class BackcheckApp(App[None]):
             self.query_one(NotesPanel).show(state)
         if "tests" in areas:
             self.query_one(TestsPanel).show(state)
-            self._label_tests_tab()
+            if not self._locked and self.store_info is not None:
+                self.status(self._store_text())
         if areas & {"task", "agent"}:
             self.query_one(AgentPanel).show(state)
         if areas & {"task", "workflow", "notes", "tests"}:
             self._show_checklist()
-
-    def _label_tests_tab(self) -> None:
-        run = self.state.latest_run
-        label = "Tests"
-        if run is not None and run.status == "running":
-            label = f"Tests {run.done}/{run.total or '?'}"
-        elif run is not None and (run.failed or run.errors):
-            label = f"Tests ✗{run.failed + run.errors}"
-        self.query_one("#tabs", TabbedContent).get_tab("tests").label = label
 
     def _build_checklist(self) -> list[ChecklistItem]:
         state = self.state
@@ -363,6 +370,8 @@ class BackcheckApp(App[None]):
 
     @on(SignalsReady)
     def _signals_ready(self, message: SignalsReady) -> None:
+        if self._shutting_down():
+            return
         self.signals = message.signals
         self._show_checklist()
         self._updated()

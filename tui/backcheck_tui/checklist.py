@@ -207,27 +207,40 @@ def _docs_item(task: Task | None, signals: Signals | None) -> ChecklistItem:
 
 
 def changed_files(workspace: Path) -> list[str] | None:
-    """Python files changed or added since the last commit, or None outside a git repository."""
+    """Python files under ``workspace`` changed or added since the last commit (relative to it),
+    or None when the workspace is not inside a git repository."""
     git = shutil.which("git")
     if git is None:
         return None
     try:
+        top = subprocess.run([git, "rev-parse", "--show-toplevel"], cwd=workspace,
+                             capture_output=True, text=True, timeout=20, check=False)
+        if top.returncode != 0:
+            return None
         proc = subprocess.run(
-            [git, "status", "--porcelain", "--untracked-files=all", "--no-renames", "-z"],
+            [git, "status", "--porcelain", "--untracked-files=all", "--no-renames", "-z", "--",
+             "."],
             cwd=workspace, capture_output=True, timeout=20, check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if proc.returncode != 0:
         return None
+    root = Path(top.stdout.strip()).resolve()
+    ws = workspace.resolve()
     out: list[str] = []
     for entry in proc.stdout.decode("utf-8", "replace").split("\0"):
         if len(entry) < 4:
             continue
-        status, path = entry[:2], entry[3:]
-        if "D" in status or not path.endswith(".py") or path.startswith(".backcheck/"):
+        status, path = entry[:2], entry[3:]  # porcelain paths are relative to the repo root
+        if "D" in status or not path.endswith(".py"):
             continue
-        out.append(path)
+        try:
+            rel = (root / path).resolve().relative_to(ws).as_posix()
+        except ValueError:
+            continue
+        if not rel.startswith(".backcheck/"):
+            out.append(rel)
     return sorted(set(out))
 
 

@@ -44,6 +44,7 @@ class WorkflowPanel(Vertical):
             ))
             self._states = []
             phases.clear_options()
+            phases.display = False
             self.query_one("#phase-help", Static).update("")
             return
         status_style = {"open": "$text-accent", "done": "$text-success", "failed": "$text-error"}.get(
@@ -54,6 +55,7 @@ class WorkflowPanel(Vertical):
             (task.status, status_style), ("  ·  ", "$foreground-muted"),
             (f"{PHASES.index(task.current_phase) + 1}/10 {task.current_phase}", ""),
         ))
+        phases.display = True
         self._states = state.phase_states()
         now = self.clock()
         highlighted = phases.highlighted
