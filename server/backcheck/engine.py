@@ -293,6 +293,9 @@ class Engine:
                 if progress is not None:
                     progress(total, total, "")
                 return remembered
+        # biggest files first: their syntax trees are the largest transient memory, so peak memory is
+        # lowest when they are parsed before the facts of the rest have accumulated
+        contents.sort(key=lambda item: -len(item[1] or b""))
         for number, (rel, data, digest) in enumerate(contents, start=1):
             if data is None:
                 self.results[rel] = FileResult(None, [], digest)

@@ -136,3 +136,23 @@ def test_warm_cache_gives_the_same_findings(project: Path, capsys) -> None:
     assert (project / ".backcheck" / ".gitignore").read_text() == "*\n"
     second = run(capsys, "check", str(project), "--format", "json")[1]
     assert first == second
+
+
+def test_the_checked_code_is_never_imported_or_run(tmp_path: Path, capsys) -> None:
+    marker = tmp_path / "ran.txt"
+    (tmp_path / "app.py").write_text(
+        "import pathlib\n"
+        f"pathlib.Path({str(marker)!r}).write_text('imported')\n"
+        "from fastapi import FastAPI\n"
+        "app = FastAPI()\n"
+        "@app.get('/orders')\n"
+        "def orders() -> list:\n"
+        f"    pathlib.Path({str(marker)!r}).write_text('called')\n"
+        "    return []\n"
+    )
+    (tmp_path / "conftest.py").write_text(f"open({str(marker)!r}, 'w').write('conftest')\n")
+    code, out, _ = run(capsys, "check", str(tmp_path), "--no-cache")
+    assert code == 1 and "BC101" in out
+    code, out, _ = run(capsys, "routes", str(tmp_path), "--no-cache")
+    assert "/orders" in out
+    assert not marker.exists()
