@@ -8,6 +8,7 @@ when; `client.wait_for(predicate)` waits for notifications instead of sleeping.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import sys
@@ -267,10 +268,9 @@ async def stop_standby(client: Client | None = None) -> None:
         client, _standby = _standby, None
     if client is None:
         return
-    try:
+    # A spare that died or belongs to a closed loop needs no stopping.
+    with contextlib.suppress(Exception):
         await client.stop()
-    except Exception:  # noqa: BLE001 - a spare that died or belongs to a closed loop needs no stopping
-        pass
 
 
 @asynccontextmanager
