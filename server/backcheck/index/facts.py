@@ -8,6 +8,7 @@ dropped after the single walk. Expressions are summarised into small value objec
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,13 +84,16 @@ class Other:
     names: list[str] = field(default_factory=list)
 
 
+_intern = sys.intern
+
+
 def dotted(node: ast.AST) -> str | None:
     """`a.b.c` for Name/Attribute chains; calls in the chain become `()`: `db.query(X).all` -> `db.query().all`."""
     kind = type(node)
     if kind is ast.Name:
         return node.id
     if kind is ast.Attribute and type(node.value) is ast.Name:
-        return f"{node.value.id}.{node.attr}"
+        return _intern(f"{node.value.id}.{node.attr}")
     parts: list[str] = []
     while True:
         if isinstance(node, ast.Attribute):
@@ -112,7 +116,7 @@ def dotted(node: ast.AST) -> str | None:
             out += part
         else:
             out = f"{out}.{part}" if out else part
-    return out
+    return _intern(out)
 
 
 def names_in(node: ast.AST) -> list[str]:

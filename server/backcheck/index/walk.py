@@ -180,6 +180,7 @@ class Walker:
         for stmt in node.body:
             self.visit(stmt)
         self.scope.pop()
+        _compact(facts)
         self.func, self.within = outer_func, outer_within
 
     def visit_class(self, node: ast.ClassDef) -> None:
@@ -330,6 +331,22 @@ class Walker:
         if self.func is not None and any(s in node.attr for s in _AUTH_STATUS_NAMES):
             self.func.flags.add("auth_status")
         self.visit_attribute(node)
+
+
+_EMPTY_SET: frozenset = frozenset()
+_EMPTY_LIST: list = []
+_EMPTY_DICT: dict = {}
+
+
+def _compact(func: FuncFacts) -> None:
+    """Share one empty container among functions once their body is walked (large projects have many)."""
+    func.reads = frozenset(func.reads) if func.reads else _EMPTY_SET
+    func.flags = frozenset(func.flags) if func.flags else _EMPTY_SET
+    if not func.locals:
+        func.locals = _EMPTY_DICT
+    for name in ("calls", "return_values", "raises", "decorators", "params"):
+        if not getattr(func, name):
+            setattr(func, name, _EMPTY_LIST)
 
 
 # Fields that can hold statements or expressions; `ctx` and operator fields only hold markers.
