@@ -11,6 +11,9 @@ from backcheck.index.facts import CallV, FStr, FuncFacts, Map, Other, Ref, Seq, 
 
 # Calls that put a value into a container named by their receiver: `rows.append(x)`, `data.update(...)`.
 _FILLS = {"append", "extend", "insert", "add", "update", "appendleft", "setdefault", "__setitem__"}
+# Calls whose result is a number or a flag, whatever their arguments hold: nothing flows through them.
+_OPAQUE = {"len", "bool", "sum", "any", "all", "max", "min", "abs", "round", "int", "float", "isinstance",
+           "hash", "id", "type", "count", "exists", "callable", "hasattr"}
 
 
 @dataclass(slots=True)
@@ -55,6 +58,8 @@ def walk_value(value: Any, reach: Reach, depth: int = 0) -> list[str]:
     if kind is CallV:
         reach.names.add(value.func)
         found.append(value.func)
+        if value.func in _OPAQUE:
+            return found
         for arg in value.args:
             found.extend(walk_value(arg, reach, depth + 1))
         for arg in value.kwargs.values():
@@ -87,15 +92,28 @@ def returned(func: FuncFacts, extra_bindings: dict[str, Any] | None = None,
         for name, value in extra_bindings.items():
             bindings.setdefault(name, value)
     fills: dict[str, list[CallV]] = {}
+    by_func: dict[str, list[CallV]] = {}
     for call in func.calls:
         receiver, _, method = call.func.rpartition(".")
         if method in _FILLS and receiver and "(" not in receiver:
             fills.setdefault(receiver, []).append(call)
+        by_func.setdefault(call.func, []).append(call)
     pending: list[str] = []
     for value in (func.return_values if start is None else start):
         pending.extend(walk_value(value, reach))
     while pending:
         name = pending.pop()
+        if "()" in name:
+            # `Serializer(rows, many=True).data`: the chain's inner calls carry the arguments
+            cut = name.find("()")
+            while cut != -1:
+                for call in by_func.get(name[:cut], ()):
+                    for arg in [*call.args, *call.kwargs.values()]:
+                        pending.extend(walk_value(arg, reach))
+                cut = name.find("()", cut + 2)
+            name = name[: name.find("()")]
+            if not name:
+                continue
         for head in _heads(name):
             if head in reach.locals:
                 break

@@ -1,0 +1,1 @@
+"""Schema and migration rules: indexes, reversible migrations, safe column changes."""
