@@ -3,7 +3,7 @@ byte columns, libcst's are code points) and make sure a module has a logger to c
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -141,7 +141,7 @@ def statement(code: str, module: cst.Module) -> cst.BaseStatement:
 def function_at(wrapper: MetadataWrapper, def_line: int) -> cst.FunctionDef | None:
     """The function whose `def` keyword is on `def_line` (decorators above it do not count)."""
     positions = wrapper.resolve(PositionProvider)
-    for node, rng in positions.items():
+    for node in positions:
         if isinstance(node, cst.FunctionDef) and positions[node.name].start.line == def_line:
             return node
     return None
@@ -153,12 +153,7 @@ def binds_name(module: cst.Module, name: str) -> bool:
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
         for small in statement.body:
-            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                for alias in small.names:
-                    bound = alias.asname.name if alias.asname else alias.name
-                    if isinstance(bound, cst.Name) and bound.value == name:
-                        return True
-            elif isinstance(small, cst.Import):
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar) or isinstance(small, cst.Import):
                 for alias in small.names:
                     bound = alias.asname.name if alias.asname else alias.name
                     if isinstance(bound, cst.Name) and bound.value == name:

@@ -10,7 +10,14 @@ import libcst.matchers as m
 from libcst.metadata import MetadataWrapper
 
 from backcheck.fixes import Fix, from_rewrite
-from backcheck.fixes.cst_nodes import char_span, ensure_logger, existing_logger, node_starting_at, nodes_at, statement
+from backcheck.fixes.cst_nodes import (
+    char_span,
+    ensure_logger,
+    existing_logger,
+    node_starting_at,
+    nodes_at,
+    statement,
+)
 
 GENERIC_MESSAGE = '"Internal server error"'
 _LOGS_EXCEPTION = m.Call(

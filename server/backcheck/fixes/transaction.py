@@ -3,7 +3,7 @@ turn all but the last SQLAlchemy commit into a flush so the writes commit togeth
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import libcst as cst
 import libcst.matchers as m

@@ -49,21 +49,21 @@ so it is safe; you may want to add the entity's id.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from backcheck.diagnostics import Finding
 from backcheck.index.facts import CallV, Const, FileFacts, FuncFacts, Ref, Seq
 from backcheck.index.project import Project
 from backcheck.rules.base import Rule
 from backcheck.rules.errors.paths import is_test_path
-from backcheck.rules.transactions.orm import PathWalker, handler_routes, route_label
+from backcheck.rules.transactions.orm import PathWalker, handler_routes, route_label, walker_for
 
 _LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "msg", "success",
                 "notice", "fatal", "bind"}
 _LOGGER_RECEIVER = re.compile(r"(^|\.|_)(log|logger|logging|structlog|loguru|audit\w*|LOG|LOGGER)$|logger\(\)$|"
-                              r"get_logger\(\)$|getLogger\(\)$", re.I)
+                              r"get_logger\(\)$|getLogger\(\)$", re.IGNORECASE)
 _AUDIT_NAME = re.compile(r"(audit|log_action|log_activity|record_activity|track_activity|activity_log|"
-                         r"add_history|history\.create|(^|\.)log_\w+$|\w_log$)", re.I)
+                         r"add_history|history\.create|(^|\.)log_\w+$|\w_log$)", re.IGNORECASE)
 _AUDIT_PACKAGES = re.compile(r"^(auditlog|simple_history|reversion|pghistory|easyaudit|sqlalchemy_continuum|"
                              r"django_audit\w*|audit\w*|field_history|django_lifecycle_audit)")
 _SIGNALS = re.compile(r"(post_save|post_delete|pre_save|pre_delete|m2m_changed|after_insert|after_update|"
@@ -102,7 +102,7 @@ class StateChangeWithoutAuditLog(Rule):
             if set(route.methods) <= _READ_METHODS:
                 continue  # a write behind a GET is bookkeeping (last seen, get-or-create), not a user's change
             if walker is None:
-                walker = PathWalker(project)
+                walker = walker_for(project)
             writes = [o for o in walker.ops(facts, handler, cls) if o.kind == "write"]
             if not writes:
                 continue

@@ -50,36 +50,37 @@ project's decisions. If a proxy or gateway limits these paths, suppress the find
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from backcheck.diagnostics import Finding
 from backcheck.index.facts import CallV, Const, FileFacts, Map, Ref, Seq, Sub
 from backcheck.index.project import Project, Route
 from backcheck.rules.base import Rule
 from backcheck.rules.errors.paths import is_test_path
-from backcheck.rules.transactions.orm import PathWalker
+from backcheck.rules.transactions.orm import PathWalker, walker_for
 
 _AUTH_WORDS = re.compile(
     r"(log_?in|sign_?in|sign_?up|regist|token|refresh|password|passwd|reset|forgot|recover|otp|mfa|2fa|"
     r"two_?factor|verif|magic_?link|activate)",
-    re.I,
+    re.IGNORECASE,
 )
 # Words that name an auth endpoint only as the last path segment or the whole handler name: POST /auth.
 _GENERIC_AUTH = {"auth", "authenticate", "session", "sessions", "signin", "login"}
 # Endpoints that check a secret even for a signed-in user (current password, one-time codes).
-_SECRET_WORDS = re.compile(r"(password|passwd|otp|mfa|2fa|two_?factor|verif)", re.I)
-_NOT_AUTH = re.compile(r"(log_?out|sign_?out|revoke)", re.I)
+_SECRET_WORDS = re.compile(r"(password|passwd|otp|mfa|2fa|two_?factor|verif)", re.IGNORECASE)
+_NOT_AUTH = re.compile(r"(log_?out|sign_?out|revoke)", re.IGNORECASE)
 _WRITE = {"POST", "PUT", "PATCH", "*"}
 _CREDENTIAL_CALLS = re.compile(
     r"(^|\.)(authenticate|authenticate_user|check_password|verify_password|check_password_hash|checkpw|"
     r"login_user|login|create_access_token|create_refresh_token|create_token|issue_token|generate_token|"
     r"encode_token|verify_otp|verify_totp)$|(^|\.)jwt\.encode$|pwd_context\.verify$"
 )
-_LIMIT_NAME = re.compile(r"(limit|throttl|ratelimit|rate_limit|lockout|brute)", re.I)
+_LIMIT_NAME = re.compile(r"(limit|throttl|ratelimit|rate_limit|lockout|brute)", re.IGNORECASE)
 _INLINE_LIMIT = re.compile(
-    r"(rate_?limit|ratelimit|throttl|limiter|too_many|attempt|lockout|is_blocked|axes|\.hit$|cooldown)", re.I
+    r"(rate_?limit|ratelimit|throttl|limiter|too_many|attempt|lockout|is_blocked|axes|\.hit$|cooldown)", re.IGNORECASE
 )
-_AUTH_APPS = re.compile(r"^(axes|defender|django_ratelimit|ratelimit|brutebuster|django_brute)", re.I)
+_AUTH_APPS = re.compile(r"^(axes|defender|django_ratelimit|ratelimit|brutebuster|django_brute)", re.IGNORECASE)
 
 
 def _names(value: Any, depth: int = 0) -> list[str]:
@@ -148,7 +149,7 @@ class AuthEndpointWithoutRateLimit(Rule):
     checklist = "Security best practices: authentication endpoints are rate-limited"
 
     def check_project(self, project: Project) -> Iterable[Finding]:
-        walker = PathWalker(project)
+        walker = walker_for(project)
         global_limits: dict[str, bool] | None = None
         reported: set[tuple[str, int]] = set()
         for route in project.routes:
@@ -221,7 +222,7 @@ class AuthEndpointWithoutRateLimit(Rule):
     @staticmethod
     def _module_limited(project: Project, facts: FileFacts) -> bool:
         """A router or blueprint limited as a whole in the handler's own module."""
-        for name, (value, _line) in facts.assigns.items():
+        for value, _line in facts.assigns.values():
             if isinstance(value, CallV) and value.func.rsplit(".", 1)[-1] in ("APIRouter", "Blueprint") \
                     and _mentions_limiter(value.kwargs.get("dependencies")):
                 return True
@@ -246,9 +247,7 @@ class AuthEndpointWithoutRateLimit(Rule):
                     out["fastapi" if package.startswith("slowapi") else "flask"] = True
                     if not package.startswith(("slowapi", "flask_limiter")):
                         out["*"] = True
-                elif short == "add_middleware" and call.args and _LIMIT_NAME.search(" ".join(_names(call.args[0]))):
-                    out["fastapi"] = True
-                elif short == "FastAPI" and _mentions_limiter(call.kwargs.get("dependencies")):
+                elif short == "add_middleware" and call.args and _LIMIT_NAME.search(" ".join(_names(call.args[0]))) or short == "FastAPI" and _mentions_limiter(call.kwargs.get("dependencies")):
                     out["fastapi"] = True
                 elif short in ("update", "from_mapping") and "RATELIMIT_DEFAULT" in call.kwargs:
                     out["flask"] = True

@@ -47,6 +47,7 @@ from backcheck.rules.base import FileContext, Rule
 from backcheck.rules.errors.paths import is_test_path
 
 _LIBRARIES = {"jwt", "jose.jwt", "jwt.api_jwt", "jose"}
+_FUNCTIONS = frozenset({"decode", "decode_complete", "get_unverified_claims"})
 
 
 def _library_call(name: str, imports: dict[str, str]) -> str | None:
@@ -70,12 +71,17 @@ class JwtDecodedWithoutVerification(Rule):
     node_types = (ast.Call,)
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
-        assert isinstance(node, ast.Call)
-        func = node.func
-        if not isinstance(func, (ast.Attribute, ast.Name)):
+        func = node.func  # type: ignore[attr-defined]
+        if func.__class__ is ast.Attribute:
+            if func.attr not in _FUNCTIONS:
+                return
+        elif func.__class__ is ast.Name:
+            target = ctx.facts.imports.get(func.id)
+            if target is None or target.rpartition(".")[2] not in _FUNCTIONS:
+                return
+        else:
             return
-        attr = func.attr if isinstance(func, ast.Attribute) else ctx.facts.imports.get(func.id, "").rpartition(".")[2]
-        if attr not in ("decode", "decode_complete", "get_unverified_claims") or is_test_path(ctx.path):
+        if is_test_path(ctx.path):
             return
         qualified = _library_call(dotted(func) or "", ctx.facts.imports)
         if qualified is None:

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from backcheck.diagnostics import Finding
 from backcheck.index.facts import Const, dotted
@@ -53,12 +53,12 @@ from backcheck.index.project import Project
 from backcheck.rules.base import FileContext, Rule
 from backcheck.rules.errors.paths import is_dev_only_name, is_test_path
 
-_SETTINGS_FILE = re.compile(r"(settings|config|conf|configuration)", re.I)
+_SETTINGS_FILE = re.compile(r"(settings|config|conf|configuration)", re.IGNORECASE)
 # Text that makes a module Django settings (or a Flask module configured from its own globals).
 _SETTINGS_MARKERS = ("INSTALLED_APPS", "ROOT_URLCONF", "ALLOWED_HOSTS", "MIDDLEWARE", "from_object(__name__)")
 _APP_CONSTRUCTORS = {"FastAPI", "Starlette", "Quart", "Sanic", "Litestar"}
 _CONFIG_UPDATES = {"update", "from_mapping", "configure", "setdefault"}
-_PROD_CLASS = re.compile(r"(prod|production|live|release|staging|deploy)", re.I)
+_PROD_CLASS = re.compile(r"(prod|production|live|release|staging|deploy)", re.IGNORECASE)
 
 
 def _is_true(node: ast.AST | None) -> bool:

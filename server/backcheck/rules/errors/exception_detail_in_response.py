@@ -57,7 +57,8 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from backcheck.diagnostics import Finding
@@ -101,7 +102,7 @@ _SAFE_ATTRS = {"status_code", "code", "status", "__class__", "__name__", "http_s
 # Calls that pass exception text through into a container or a string.
 _CONTAINER_CALLS = {"dict", "list", "tuple", "set", "OrderedDict", "defaultdict"}
 _TEXTISH_CALL = re.compile(r"(format|message|msg|text|string|str|detail|describe|escape|getattr|join|Markup|"
-                           r"mark_safe|__str__|__repr__|safe)", re.I)
+                           r"mark_safe|__str__|__repr__|safe)", re.IGNORECASE)
 _MUTATORS = {"append", "extend", "update", "insert", "setdefault", "appendleft"}
 
 # Exceptions meant for users (validation, HTTP and permission errors): their text is the message.
@@ -316,6 +317,7 @@ class _Scan:
     def learn(self, statements: list[ast.stmt]) -> None:
         """Record locals that come to hold exception text (two rounds cover `a = str(e); b = a + ...`)."""
         for _ in range(2):
+            before = sum(len(v) for v in self.tainted.values())
             for node in _walk_block(statements, False):
                 if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -324,6 +326,8 @@ class _Scan:
                         and node.func.attr in _MUTATORS and isinstance(node.func.value, (ast.Name, ast.Attribute)):
                     for arg in [*node.args, *(k.value for k in node.keywords)]:
                         self._taint([node.func.value], arg)
+            if sum(len(v) for v in self.tainted.values()) == before:
+                break
 
     def _taint(self, targets: list[ast.expr], value: ast.expr) -> None:
         units = self.parts_of(value)
@@ -342,6 +346,20 @@ class _Scan:
                 for origin in origins:
                     if origin not in known:
                         known.append(origin)
+
+
+def _uses_exception(node: ast.ExceptHandler) -> bool:
+    """Whether an except block mentions its exception or a traceback at all (most only log and re-raise)."""
+    name = node.name
+    for sub in _walk_block(node.body, False):
+        if name is not None and sub.__class__ is ast.Name and sub.id == name:
+            return True
+        if sub.__class__ is ast.Attribute and sub.attr in ("format_exc", "format_exception", "format_tb",
+                                                          "exc_info", "format_stack", "extract_tb"):
+            return True
+        if sub.__class__ is ast.Name and sub.id in ("format_exc", "exc_info"):
+            return True
+    return False
 
 
 def _accepts(kind: str, item: dict) -> bool:
@@ -447,6 +465,8 @@ class ExceptionDetailInResponse(Rule):
         """Remember `app.register_error_handler(Exc, fn)` / `add_exception_handler` and
         `FastAPI(exception_handlers={Exc: fn})` so the project pass can check `fn`."""
         func = node.func
+        if not node.keywords and not (func.__class__ is ast.Attribute and func.attr in _HANDLER_REGISTRATIONS):
+            return
         if isinstance(func, ast.Attribute) and func.attr in _HANDLER_REGISTRATIONS and len(node.args) >= 2:
             handler = dotted(node.args[1])
             if handler:
@@ -466,6 +486,8 @@ class ExceptionDetailInResponse(Rule):
         return exception_kind(_type_names(node))
 
     def _except(self, node: ast.ExceptHandler, ctx: FileContext) -> None:
+        if not _uses_exception(node):
+            return
         kind = exception_kind(_type_names(node.type))
         scan = _Scan({node.name} if node.name else set(), ctx.facts.imports)
         view = looks_like_view(ctx.func, ctx.cls)
@@ -605,4 +627,4 @@ class ExceptionDetailInResponse(Rule):
         return generic_message_fix(self.fix_title, self.fix_applicability, text, finding.data)
 
 
-__all__ = ["ExceptionDetailInResponse", "exception_kind", "looks_like_view", "Const"]
+__all__ = ["Const", "ExceptionDetailInResponse", "exception_kind", "looks_like_view"]

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _TEST_DIRS = {"tests", "test", "testing", "__tests__"}
 _DEV_NAMES = re.compile(
     r"^(dev|devel|develop|development|local|locals|test|tests|testing|ci|debug|example|sample)$"
     r"|(^|[_.\-])(dev|development|local|test|testing|ci)$"
     r"|^(dev|development|local|test|testing)[_.\-]",
-    re.I,
+    re.IGNORECASE,
 )
 
 
+@lru_cache(maxsize=4096)
 def is_test_path(rel: str) -> bool:
     """Whether a project-relative path is a test module or lives in a test folder."""
     parts = rel.split("/")

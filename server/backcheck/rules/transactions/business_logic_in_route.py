@@ -43,12 +43,12 @@ There is no quick fix: where the service lives and what it is called is a design
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from backcheck.diagnostics import Finding
 from backcheck.index.project import Project
 from backcheck.rules.base import Rule
-from backcheck.rules.transactions.orm import PathWalker, handler_routes, route_label
+from backcheck.rules.transactions.orm import handler_routes, route_label, walker_for
 
 MIN_QUERIES = 2
 _LOOKUPS = {"get", "get_or_404", "get_one", "get_object_or_404", "first_or_404"}
@@ -66,7 +66,7 @@ class BusinessLogicInRoute(Rule):
     checklist = "Service layer: handlers delegate business logic"
 
     def check_project(self, project: Project) -> Iterable[Finding]:
-        walker = PathWalker(project)
+        walker = walker_for(project)
         for route, facts, handler, cls in handler_routes(project):
             own = [o for o in walker.ops(facts, handler, cls) if o.depth == 0 and o.func is handler]
             writes = [o for o in own if o.kind == "write" and o.orm != "form"]

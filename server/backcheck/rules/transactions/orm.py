@@ -6,8 +6,10 @@ own functions a few calls deep. Shared by the transaction, service-layer and aud
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Map, Ref, Seq
 from backcheck.index.project import Project, Route
@@ -16,7 +18,7 @@ MAX_DEPTH = 2
 
 # A receiver that is a SQLAlchemy session (or connection): `db`, `session`, `db.session`, `self.session`.
 _SESSION = re.compile(r"(^|[._])(db|session|sess|db_session|dbsession|async_session|asession|conn|connection|"
-                      r"uow|unit_of_work|tx)$", re.I)
+                      r"uow|unit_of_work|tx)$", re.IGNORECASE)
 _SA_WRITES = {"add", "add_all", "delete", "merge", "bulk_save_objects", "bulk_insert_mappings",
               "bulk_update_mappings"}
 _SA_QUERIES = {"query", "get", "scalars", "scalar", "scalar_one", "get_one", "exec"}
@@ -29,8 +31,8 @@ _FSA_QUERY_END = {"all", "first", "one", "one_or_none", "get", "get_or_404", "fi
 _MONGO_WRITES = {"insert_one", "insert_many", "update_one", "update_many", "replace_one", "delete_one",
                  "delete_many", "find_one_and_update", "find_one_and_delete", "find_one_and_replace",
                  "bulk_write"}
-_SQL_WRITE = re.compile(r"^\s*(insert|update|delete|merge|upsert|replace)\b", re.I)
-_ATOMIC_TEXT = re.compile(r"(atomic|\.begin\b|begin\(|begin_nested|transaction|start_transaction)", re.I)
+_SQL_WRITE = re.compile(r"^\s*(insert|update|delete|merge|upsert|replace)\b", re.IGNORECASE)
+_ATOMIC_TEXT = re.compile(r"(atomic|\.begin\b|begin\(|begin_nested|transaction|start_transaction)", re.IGNORECASE)
 _SHORTCUT_QUERIES = {"get_object_or_404", "get_list_or_404"}
 
 
@@ -129,7 +131,7 @@ def classify(call: CallV, facts: FileFacts, project: Project | None = None) -> t
             return None
         if call.args:
             return None  # `file.save(path)`, `image.save(buffer)`: not the ORM
-        if re.search(r"(serializer|form)$", last_receiver, re.I):
+        if re.search(r"(serializer|form)$", last_receiver, re.IGNORECASE):
             return "write", "form", last_receiver
         return "write", "django", last_receiver
     if method == "delete" and not call.args and not call.kwargs and last_receiver not in ("session", "cache"):
@@ -268,6 +270,17 @@ class PathWalker:
             if self.calls_any(target[0], target[1], target[2], wanted, depth + 1, seen | {ident}, max_depth):
                 return True
         return False
+
+
+_WALKERS: WeakKeyDictionary[Project, PathWalker] = WeakKeyDictionary()
+
+
+def walker_for(project: Project) -> PathWalker:
+    """One walker per project model, so the rules that follow call paths share what they learnt."""
+    walker = _WALKERS.get(project)
+    if walker is None:
+        walker = _WALKERS[project] = PathWalker(project)
+    return walker
 
 
 def handler_routes(project: Project) -> Iterator[tuple[Route, FileFacts, FuncFacts, ClassFacts | None]]:

@@ -58,17 +58,17 @@ fix is unsafe: review it.
 from __future__ import annotations
 
 import ast
-from typing import Iterable
+from collections.abc import Iterable
 
 from backcheck.diagnostics import Finding
 from backcheck.index.project import Project
 from backcheck.rules.base import FileContext, Rule
 from backcheck.rules.transactions.orm import (
-    PathWalker,
     atomic_requests,
     class_atomic,
     handler_routes,
     route_label,
+    walker_for,
 )
 
 _AUTOCOMMIT = {"django", "form", "raw"}
@@ -97,7 +97,7 @@ class WritesWithoutTransaction(Rule):
             ctx.remember(self, ("atomic_requests",))
 
     def check_project(self, project: Project) -> Iterable[Finding]:
-        walker = PathWalker(project)
+        walker = walker_for(project)
         django_atomic = None
         for route, facts, handler, cls in handler_routes(project):
             if route.framework == "django" and django_atomic is None:

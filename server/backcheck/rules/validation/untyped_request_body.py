@@ -40,7 +40,8 @@ There is no quick fix: the fields of the model are the project's decision.
 from __future__ import annotations
 
 import ast
-from typing import Iterable
+from collections.abc import Iterable
+from weakref import WeakKeyDictionary
 
 from backcheck.diagnostics import Finding
 from backcheck.index.facts import dotted
@@ -121,7 +122,7 @@ class UntypedRequestBody(Rule):
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        if not node.decorator_list and not any(v.startswith("fastapi") for v in ctx.facts.imports.values()):
+        if not node.decorator_list and not self._imports_fastapi(ctx):
             return  # routes are decorated, or added with add_api_route in a module that imports fastapi
         args = node.args
         positional = [*args.posonlyargs, *args.args]
@@ -135,6 +136,17 @@ class UntypedRequestBody(Rule):
             if reason:
                 ctx.remember(self, (node.lineno, arg.arg, reason,
                                     [arg.lineno, arg.col_offset, arg.end_lineno, arg.end_col_offset]))
+
+    def __init__(self) -> None:
+        self._fastapi_files: WeakKeyDictionary[FileContext, bool] = WeakKeyDictionary()
+
+    def _imports_fastapi(self, ctx: FileContext) -> bool:
+        known = self._fastapi_files.get(ctx)
+        if known is None:
+            known = any(v.startswith("fastapi") for v in ctx.facts.imports.values())
+            if ctx.facts.imports:  # imports come first; decide once they have been seen
+                self._fastapi_files[ctx] = known
+        return known
 
     def check_project(self, project: Project) -> Iterable[Finding]:
         handlers: dict[str, set[int]] = {}

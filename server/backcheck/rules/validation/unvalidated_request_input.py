@@ -57,14 +57,15 @@ There is no quick fix: the schema's fields are the project's decision.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from backcheck.diagnostics import Finding
 from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Ref
 from backcheck.index.project import Project, Route
 from backcheck.rules.base import Rule
 from backcheck.rules.errors.paths import is_test_path
-from backcheck.rules.transactions.orm import PathWalker, handler_routes, route_label
+from backcheck.rules.transactions.orm import PathWalker, handler_routes, route_label, walker_for
 
 # Attributes of a request object that hold raw client input (files are BC803's business).
 _RAW_ATTRS = {"json", "form", "args", "values", "data", "POST", "GET", "query_params", "body", "get_json",
@@ -78,9 +79,9 @@ _VALIDATOR_CALL = re.compile(
     r"(^|\.)(model_validate|model_validate_json|parse_obj|parse_raw|parse_obj_as|validate_python|validate_json|"
     r"is_valid|validate_on_submit|parse_args|full_clean|clean|cleaned_data|validate|validate_\w+|\w+_validate|"
     r"check_schema|structure|convert)$",
-    re.I,
+    re.IGNORECASE,
 )
-_SCHEMA_RECEIVER = re.compile(r"(schema|serializer|form|validator|model|adapter|parser)", re.I)
+_SCHEMA_RECEIVER = re.compile(r"(schema|serializer|form|validator|model|adapter|parser)", re.IGNORECASE)
 _VALIDATOR_BASES = re.compile(
     r"(pydantic|BaseModel|RootModel|marshmallow|Schema$|Serializer$|forms?\.Form$|ModelForm$|FlaskForm$|"
     r"wtforms|Struct$|msgspec|attrs\.define|Validator$|BaseSettings$)"
@@ -96,7 +97,7 @@ class UnvalidatedRequestInput(Rule):
     checklist = "Input validation: request input goes through a schema"
 
     def check_project(self, project: Project) -> Iterable[Finding]:
-        walker = PathWalker(project)
+        walker = walker_for(project)
         for route, facts, handler, cls in handler_routes(project):
             if is_test_path(facts.path):
                 continue
