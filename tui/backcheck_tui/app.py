@@ -57,7 +57,7 @@ from backcheck_tui.widgets.tests import TestsPanel
 from backcheck_tui.widgets.workflow import WorkflowPanel
 
 #: How often the watcher asks the store whether another process committed (seconds).
-POLL_INTERVAL_S = 0.15
+POLL_INTERVAL_S = 0.1
 #: How long the watcher waits before retrying a store it could not open (seconds).
 REOPEN_DELAY_S = 2.0
 #: How often the checklist re-reads git, the engine and ruff while the app is open (seconds).

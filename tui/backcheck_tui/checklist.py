@@ -165,7 +165,8 @@ def _tests_item(run: TestRun | None, failed: Sequence[TestResult], signals: Sign
         Finding(r.file or r.nodeid, r.line or 0, r.outcome, r.nodeid) for r in failed
     ) + untested
     if run.status != "passed":
-        what = f"{run.failed} failed, {run.errors} errors" if run.done else f"run {run.status}"
+        counts = [f"{n} {label}" for n, label in ((run.failed, "failed"), (run.errors, "errors")) if n]
+        what = ", ".join(counts) if counts else f"run {run.status}"
         return ChecklistItem("tests", title, "fail", f"run #{run.id}: {what}", where)
     if untested:
         return ChecklistItem("tests", title, "fail",
@@ -200,7 +201,7 @@ def _docs_item(task: Task | None, signals: Signals | None) -> ChecklistItem:
     if signals.docs:
         return ChecklistItem("docs", title, "ok", ", ".join(signals.docs))
     return ChecklistItem("docs", title, "fail",
-                         f"no docs/tasks/<date>-{task.slug}.md yet (the document phase writes it)")
+                         f"no docs/tasks/<date>-{task.slug}.md yet")
 
 
 # ---------------------------------------------------------------------------- signals (I/O)
