@@ -5,10 +5,13 @@ diagnostic, applied the way an editor applies them (edits, then didChange), and 
 from __future__ import annotations
 
 import ast
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from backcheck.diagnostics import Finding
+from backcheck.engine import Engine
 from backcheck.fixes import Edit, Fix, apply_edits
 from backcheck.lsp import code_actions
 from backcheck.rules import registry
@@ -132,3 +135,66 @@ def test_fix_all_combines_safe_fixes_and_drops_overlaps_and_breakage(monkeypatch
     root = SimpleNamespace(snapshot=None)
     edits = code_actions._fix_all(root, findings, text)
     assert apply_edits(text, edits) == "a = 1\nbeta = 2\ng = 3\n"
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "rules" / "fixtures"
+
+
+def _safe_fix_case(tmp: Path) -> tuple[str, Path, str] | None:
+    """(code, project copy, file) for the first rule fixture with a finding that has a safe fix."""
+    rules = registry()
+    for code, rule in rules.items():
+        if not (rule.fix_title and rule.fix_applicability == "safe" and _has_fix(code)):
+            continue
+        for fixture in sorted((FIXTURES / code).iterdir()) if (FIXTURES / code).is_dir() else []:
+            if fixture.name.startswith(("_", ".")):
+                continue
+            copy = tmp / f"{code}-{fixture.stem}"
+            if fixture.is_dir():
+                shutil.copytree(fixture, copy)
+            elif fixture.suffix == ".py":
+                copy.mkdir()
+                shutil.copy(fixture, copy / fixture.name)
+            else:
+                continue
+            result = Engine(copy, use_cache=False).scan()
+            for finding in result.findings:
+                if finding.code != code:
+                    continue
+                fix = rule.fix(finding, (copy / finding.path).read_text(), result.project)
+                if fix is not None and fix.applicability == "safe" and not fix.new_files:
+                    return code, copy, finding.path
+    return None
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+async def test_fix_all_applies_every_safe_fix_in_the_file(tmp_path, profile):
+    case = _safe_fix_case(tmp_path)
+    if case is None:
+        pytest.skip("no rule has a safe quick fix yet, so there is nothing for fix-all to apply")
+    code, project, rel = case
+    async with lsp_session(profile, project) as client:
+        path = project / rel
+        original = path.read_text()
+        doc = open_file(client, path)
+        before = [d for d in await diagnostics_at(client, doc, 1) if d.code == code]
+        assert before
+        whole = types.Range(types.Position(0, 0), types.Position(len(original.splitlines()) + 1, 0))
+        result = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=doc), range=whole,
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll])))
+        assert [a.kind for a in result] == [code_actions.FIX_ALL]
+        edits = text_edits(result[0].edit, doc)
+        ast.parse(apply_text_edits(original, edits, encoding_of(profile)))
+
+        # Without an `only` filter (a lightbulb), fix-all comes unresolved and is built on resolve.
+        listed = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=doc), range=whole,
+            context=types.CodeActionContext(diagnostics=[])))
+        lazy = next(a for a in listed if a.kind == code_actions.FIX_ALL)
+        assert lazy.edit is None and lazy.data
+        resolved = await client.code_action_resolve_async(lazy)
+        assert text_edits(resolved.edit, doc) == edits
+        change_file(client, doc, 2, as_changes(edits))
+        after = [d for d in await diagnostics_at(client, doc, 2) if d.code == code]
+        assert len(after) < len(before), f"fix-all left every {code} finding in place"
