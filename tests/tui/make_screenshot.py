@@ -11,11 +11,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from backcheck_tui.app import BackcheckApp  # noqa: E402
-from backcheck_tui.messages import SignalsReady  # noqa: E402
-from test_snapshots import SIGNALS  # noqa: E402
-from textual._doc import take_svg_screenshot  # noqa: E402
-from tui_seed import fixed_clock, seed, use_utc  # noqa: E402
+from backcheck_tui.app import BackcheckApp
+from backcheck_tui.messages import SignalsReady
+from test_snapshots import SIGNALS
+from textual._doc import take_svg_screenshot
+from tui_seed import fixed_clock, seed, use_utc
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "img" / "tui.svg"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,7 +35,7 @@ async def test_tui_reader_with_two_writer_processes(tmp_path: Path, run_app) -> 
     """Two writer processes and the TUI at once: all rows arrive, no lock error reaches the person."""
     Store.open(tmp_path).close()
     count = 120
-    async with run_app(tmp_path) as (app, pilot):
+    async with run_app(tmp_path) as (app, _pilot):
         shown: list[tuple[str, str]] = []
         original = app.status
 
@@ -45,14 +45,16 @@ async def test_tui_reader_with_two_writer_processes(tmp_path: Path, run_app) -> 
 
         app.status = record  # type: ignore[method-assign]
         writers = [
-            subprocess.Popen([sys.executable, str(WRITER), str(tmp_path), name, str(count)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            await asyncio.create_subprocess_exec(
+                sys.executable, str(WRITER), str(tmp_path), name, str(count),
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
             for name in ("alpha", "beta")
         ]
         await app.wait_for(lambda: len(app.state.notes) == 2 * count, timeout=120)
         for w in writers:
-            out, err = w.communicate(timeout=60)
-            assert w.returncode == 0 and "locked" not in err.lower(), err
+            _, err = await asyncio.wait_for(w.communicate(), 60)
+            assert w.returncode == 0 and b"locked" not in err.lower(), err
         await app.wait_for(lambda: sum(r.passed for r in app.state.runs.values()) == 2 * count
                            and all(r.status == "passed" for r in app.state.runs.values()))
         titles = {n.title for n in app.state.notes.values()}
