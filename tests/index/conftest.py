@@ -6,7 +6,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from backcheck.config import Settings
 from backcheck.engine import Engine
 from backcheck.index.project import Route

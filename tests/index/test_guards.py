@@ -6,7 +6,6 @@ import ast
 import textwrap
 
 import pytest
-
 from backcheck.index.authcommon import find_guards, inline_auth
 from backcheck.index.facts import FuncFacts
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from backcheck.index.facts import CallV, Const, FileFacts, FuncFacts, Guard, Ref, dotted
 
@@ -24,7 +25,7 @@ _SIGNAL = re.compile(
     r"(is_authenticated|is_anonymous|is_staff|is_superuser|is_admin\b|current_identity|logged_in|is_logged|"
     r"(?<!csrf_)(?<!csrf)token|jwt|(^|[._])auth(?!or)|api_?key|apikey|bearer|credential|has_perm|has_role|"
     r"permission|authenticat)",
-    re.I,
+    re.IGNORECASE,
 )
 # The calling user object itself: `current_user`, `request.user`, `g.user`, `session["user_id"]`.
 _USER_OBJECT = re.compile(r"(^(current_user|current_identity)|\.(current_user|user|user_id|current_identity))$")
@@ -32,9 +33,9 @@ _USER_OBJECT = re.compile(r"(^(current_user|current_identity)|\.(current_user|us
 _USER_ATTRS = re.compile(r"^(is_\w+|has_\w+|roles?|id|pk|groups|permissions|username|get_id)$")
 # Verbs of calls that check the caller when made on their own at the top of a function.
 _CHECK_CALL = re.compile(r"(verify|check|require|ensure|assert|validate|authenticat|authori[sz]e|login_required|"
-                         r"jwt_required|protect)", re.I)
+                         r"jwt_required|protect)", re.IGNORECASE)
 # Header, cookie and session keys that carry credentials.
-_CREDENTIAL_KEY = re.compile(r"(authori[sz]ation|token|api[-_]?key|auth|session|user|logged|jwt|bearer|login)", re.I)
+_CREDENTIAL_KEY = re.compile(r"(authori[sz]ation|token|api[-_]?key|auth|session|user|logged|jwt|bearer|login)", re.IGNORECASE)
 # Containers read through a string key: headers, cookies, the session.
 _KEYED = re.compile(r"(^|\.)(headers|cookies|COOKIES|META|session|environ)(\.get)?$")
 # Request attributes a hook compares with constants to exempt some endpoints.
@@ -168,14 +169,14 @@ def _is_rejection(stmt: ast.stmt, strict: bool = False) -> bool:
         if isinstance(node, ast.Call):
             short = (dotted(node.func) or "").rsplit(".", 1)[-1]
             if short in _ABORTS or re.search(r"(redirect|Forbidden|Unauthori[sz]ed|PermissionDenied|to_login)", short,
-                                             re.I):
+                                             re.IGNORECASE):
                 return True
         elif isinstance(node, ast.Constant):
             if node.value in (401, 403) and not isinstance(node.value, bool):
                 return True
             if not strict and isinstance(node.value, str) and re.search(
                 r"(unauthori[sz]ed|not authenticated|not logged in|forbidden|denied|log ?in (first|required))",
-                node.value, re.I,
+                node.value, re.IGNORECASE,
             ):
                 return True
     return False
@@ -278,9 +279,9 @@ def _from_body(value: ast.expr, local: dict[str, ast.expr], depth: int = 0) -> b
             name = dotted(node) or ""
             if _BODY.match(name):
                 return True
-            if depth < 3 and isinstance(node, ast.Name) and node.id in local and local[node.id] is not value:
-                if _from_body(local[node.id], local, depth + 1):
-                    return True
+            inner = local.get(node.id) if depth < 3 and isinstance(node, ast.Name) else None
+            if inner is not None and inner is not value and _from_body(inner, local, depth + 1):
+                return True
     return False
 
 
@@ -326,17 +327,15 @@ def _negated(test: ast.expr, local: dict[str, ast.expr]) -> bool | None:
         empty = any(isinstance(s, ast.Constant) and (s.value is None or s.value is False) for s in (left, right))
         truth = any(isinstance(s, ast.Constant) and s.value is True for s in (left, right))
         if isinstance(op, (ast.Is, ast.Eq)):
-            return True if empty else False
+            return empty
         if isinstance(op, (ast.IsNot, ast.NotEq)):
-            return False if (empty or truth) else True
+            return not (empty or truth)
         if isinstance(op, ast.NotIn):
             return True
         if isinstance(op, ast.In):
             return False
         return None
-    if isinstance(test, ast.Attribute) and test.attr == "is_anonymous":
-        return True
-    return False
+    return isinstance(test, ast.Attribute) and test.attr == "is_anonymous"
 
 
 def _auth_call_in(stmts: list[ast.stmt]) -> str:
@@ -346,7 +345,7 @@ def _auth_call_in(stmts: list[ast.stmt]) -> str:
             if isinstance(node, ast.Call):
                 callee = dotted(node.func) or ""
                 short = callee.rsplit(".", 1)[-1]
-                if re.search(r"(decode|verify|authenticat|check_token|validate_token|loads)", short, re.I) and (
+                if re.search(r"(decode|verify|authenticat|check_token|validate_token|loads)", short, re.IGNORECASE) and (
                     _SIGNAL.search(callee) or any(_SIGNAL.search(dotted(a) or "") for a in node.args)
                 ):
                     return callee
@@ -398,11 +397,11 @@ AUTH_DECORATOR_NAMES = re.compile(
     r"login_required_or_403|api_key_required|require_api_key|requires_api_key|basic_auth_required|"
     r"http_auth_required|oauth_required|require_oauth|verify_token|token_required_api|key_required|"
     r"scope_required|require_scope|require_scopes|user_required|must_be_logged_in|logged_in)$",
-    re.I,
+    re.IGNORECASE,
 )
 # Decorators that look like auth by name but mark a route open.
 OPEN_DECORATOR_NAMES = re.compile(r"^(login_not_required|public|public_route|allow_anonymous|anonymous_allowed|"
-                                  r"no_auth|skip_auth|auth_exempt|login_exempt|jwt_optional)$", re.I)
+                                  r"no_auth|skip_auth|auth_exempt|login_exempt|jwt_optional)$", re.IGNORECASE)
 
 
 def star_targets(project: Project, facts: FileFacts) -> list[FileFacts]:
@@ -613,9 +612,9 @@ def join_path(prefix: str, path: str) -> str:
 
 # Imports that show an app knows about users: auth libraries, token and password helpers.
 _AUTH_IMPORTS = re.compile(r"(^|[._])(\w*auth\w*|\w*jwt\w*|jose|\w*login\w*|oauth\w*|oidc|saml\w*|passlib|bcrypt|"
-                           r"argon2|security|permissions?|knox|allauth|guardian)($|[._])", re.I)
+                           r"argon2|security|permissions?|knox|allauth|guardian)($|[._])", re.IGNORECASE)
 _SIGN_IN = re.compile(r"(login|log_in|logout|signin|sign_in|signup|sign_up|register|token|auth(?!or)|session|"
-                      r"password)", re.I)
+                      r"password)", re.IGNORECASE)
 
 
 def has_no_auth(routes: list[Any], modules: list[FileFacts]) -> bool:
@@ -661,7 +660,22 @@ def is_static_page(func: FuncFacts | None) -> bool:
 
 
 __all__ = [
-    "find_guards", "inline_auth", "hook_rejects", "wrapper_checks", "call_authenticates", "resolve_name",
-    "qualify_name", "rejects_with_auth_status", "decorator_name", "join_path", "AUTH_DECORATOR_NAMES",
-    "OPEN_DECORATOR_NAMES", "is_static_page", "guards_of", "mark_authless", "has_no_auth", "class_attr", "delegated_auth",
+    "AUTH_DECORATOR_NAMES",
+    "OPEN_DECORATOR_NAMES",
+    "call_authenticates",
+    "class_attr",
+    "decorator_name",
+    "delegated_auth",
+    "find_guards",
+    "guards_of",
+    "has_no_auth",
+    "hook_rejects",
+    "inline_auth",
+    "is_static_page",
+    "join_path",
+    "mark_authless",
+    "qualify_name",
+    "rejects_with_auth_status",
+    "resolve_name",
+    "wrapper_checks",
 ]

@@ -8,11 +8,23 @@ authentication through decorators, mixins, `permission_classes` (and `DEFAULT_PE
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from backcheck.index import authcommon as ac
-from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Map, Other, Ref, Seq
+from backcheck.index.facts import (
+    CallV,
+    ClassFacts,
+    Const,
+    FileFacts,
+    FStr,
+    FuncFacts,
+    Map,
+    Other,
+    Ref,
+    Seq,
+)
 from backcheck.index.project import Project, Route
 
 _PATTERN_FUNCS = {"path", "re_path", "url"}
@@ -291,7 +303,7 @@ class DjangoIndex:
         route = pattern.args[0] if pattern.args else pattern.kwargs.get("route")
         text = _const_str(route)
         if text is None:
-            text = route.prefix if hasattr(route, "prefix") else ""
+            text = route.prefix if isinstance(route, FStr) else ""
         piece = text if short == "path" else regex_to_path(text)
         view = pattern.args[1] if len(pattern.args) > 1 else pattern.kwargs.get("view")
         self.resolve_view(site, facts, view, Mount(mount.prefix + piece, list(mount.wrappers)), depth, pattern)
@@ -363,8 +375,8 @@ class DjangoIndex:
             return
         if isinstance(view, Seq) and view.items:
             # url(r"^x/", (patterns, "app", "ns")) in old Django
-            for pattern_facts, pattern in self._flatten(facts, view, 0):
-                self.walk_pattern(site, pattern_facts, pattern, mount, depth + 1)
+            for entry_facts, entry in self._flatten(facts, view, 0):
+                self.walk_pattern(site, entry_facts, entry, mount, depth + 1)
             return
         if not isinstance(view, Ref):
             return
@@ -396,8 +408,7 @@ class DjangoIndex:
         owner, ctor = found[0], found[2][0]
         if ctor.func.rsplit(".", 1)[-1] not in _ROUTER_TYPES and not self._is_router_class(owner, ctor.func):
             return None
-        router_name = name.rsplit(".", 1)[-1] if (owner.module, name) not in () else name
-        key = (owner.module, router_name)
+        key = (owner.module, name.rsplit(".", 1)[-1])
         if key not in self._routers:
             registrations = []
             if self._register_calls is None:
@@ -421,7 +432,7 @@ class DjangoIndex:
         found = self._router_registrations(facts, name)
         if found is None:
             return
-        owner, ctor, registrations = found
+        _owner, ctor, registrations = found
         trailing = ctor.kwargs.get("trailing_slash")
         slash = "/" if trailing is None or (isinstance(trailing, Const) and trailing.value is True) else (
             _const_str(trailing) or "")
@@ -839,7 +850,7 @@ class DjangoIndex:
         if values and all(isinstance(v, Const) and v.value is True for v in values):
             return "open", f"{cls.name} allows everyone"
         reads_safe = any("SAFE_METHODS" in r or r.endswith("request.method") for r in func.reads)
-        checks_user = any(re.search(r"(user|auth|token|key|perm|session)", r, re.I) for r in func.reads) or \
+        checks_user = any(re.search(r"(user|auth|token|key|perm|session)", r, re.IGNORECASE) for r in func.reads) or \
             ac.rejects_with_auth_status(func)
         if reads_safe and method in _SAFE:
             return "open", f"{cls.name} (read-only for anonymous)"
@@ -872,8 +883,7 @@ def _top_level_patterns(module: FileFacts) -> list[CallV]:
 def regex_to_path(pattern: str) -> str:
     """A readable route from a `re_path`/`url` regex: `^users/(?P<pk>\\d+)/?$` -> `users/<pk>/`."""
     text = pattern
-    if text.startswith("^"):
-        text = text[1:]
+    text = text.removeprefix("^")
     text = re.sub(r"(\$|\\Z)$", "", text)
     out, index = "", 0
     while index < len(text):
@@ -897,8 +907,7 @@ def regex_to_path(pattern: str) -> str:
             continue
         out += text[index]
         index += 1
-    if out.endswith("/?"):
-        out = out[:-2]
+    out = out.removesuffix("/?")
     out = out.replace("/?", "/").replace("\\.", ".").replace("\\-", "-").replace("\\/", "/")
     return out
 
@@ -978,4 +987,4 @@ def _merge(routes: list[Route]) -> list[Route]:
     return list(merged.values())
 
 
-__all__ = ["find_routes", "DjangoIndex", "regex_to_path"]
+__all__ = ["DjangoIndex", "find_routes", "regex_to_path"]

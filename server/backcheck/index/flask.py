@@ -461,7 +461,7 @@ class FlaskIndex:
         if short == "require" and isinstance(decorator, CallV):
             # flask-principal: @admin_permission.require(http_exception=403)
             return name
-        if qualified.startswith(_AUTH_LIBRARIES) and re.search(r"(auth|login|jwt|token|role|permission)", short, re.I):
+        if qualified.startswith(_AUTH_LIBRARIES) and re.search(r"(auth|login|jwt|token|role|permission)", short, re.IGNORECASE):
             return name
         return ""
 
@@ -925,4 +925,4 @@ def find_routes(project: Project) -> list[Route]:
     return FlaskIndex(project).routes()
 
 
-__all__ = ["find_routes", "FlaskIndex", "parse_yaml", "load_spec"]
+__all__ = ["FlaskIndex", "find_routes", "load_spec", "parse_yaml"]
