@@ -93,7 +93,7 @@ class DebugModeEnabled(Rule):
                 return
             for target in node.targets:
                 self._assignment(target, node.value, ctx)
-        elif node.keywords:
+        elif node.keywords or node.args:
             self._call(node, ctx)
 
     def _assignment(self, target: ast.expr, value: ast.expr, ctx: FileContext) -> None:
@@ -107,8 +107,9 @@ class DebugModeEnabled(Rule):
                                                                   value.end_lineno, value.end_col_offset]))
                 return
             if self._settings_module(ctx):
-                ctx.report(self, value, "DEBUG = True in a settings module: error pages show tracebacks, "
-                           "settings and local variables to clients; read it from the environment")
+                # decided in the project pass: a production module next to it may switch it off
+                ctx.remember(self, ("module", "", [value.lineno, value.col_offset, value.end_lineno,
+                                                   value.end_col_offset]))
         elif isinstance(target, ast.Attribute) and target.attr == "debug" and not self._skipped(ctx):
             owner = dotted(target.value) or ""
             if owner.rsplit(".", 1)[-1] in ("app", "application", "server", "api") or owner.endswith("app"):
@@ -146,13 +147,31 @@ class DebugModeEnabled(Rule):
                 continue
             if not self._skipped(ctx):
                 ctx.report(self, keyword.value, message)
+        # app.config.update({"DEBUG": True})
+        func = node.func
+        if node.args and isinstance(node.args[0], ast.Dict) and isinstance(func, ast.Attribute) \
+                and func.attr in _CONFIG_UPDATES:
+            for key, value in zip(node.args[0].keys, node.args[0].values):
+                if isinstance(key, ast.Constant) and key.value == "DEBUG" and _is_true(value) \
+                        and not self._skipped(ctx):
+                    ctx.report(self, value, f"{dotted(func)}({{'DEBUG': True}}) turns on debug mode: unhandled "
+                               "errors show tracebacks to clients; read it from the environment")
 
     def check_project(self, project: Project) -> Iterable[Finding]:
         for facts in project.files.values():
             entries = facts.rule_data.get(self.code)
             if not entries:
                 continue
-            for _, class_name, pos in entries:
+            for kind, class_name, pos in entries:
+                if kind == "module":
+                    if self._production_sibling(project, facts):
+                        continue
+                    yield self.finding(
+                        facts.path, tuple(pos),
+                        "DEBUG = True in a settings module: error pages show tracebacks, settings and local "
+                        "variables to clients; read it from the environment",
+                    )
+                    continue
                 if self._overridden(facts, class_name):
                     continue
                 yield self.finding(
@@ -160,6 +179,22 @@ class DebugModeEnabled(Rule):
                     f"DEBUG = True in config class {class_name}: error pages show tracebacks to clients; "
                     "read it from the environment, or keep it in a development-only config",
                 )
+
+    @staticmethod
+    def _production_sibling(project: Project, facts) -> bool:
+        """Whether a production settings module in the same folder sets DEBUG to something else
+        (`settings/base.py` with `DEBUG = True`, overridden in `settings/production.py`)."""
+        folder = facts.path.rpartition("/")[0]
+        for other in project.files.values():
+            if other is facts or other.path.rpartition("/")[0] != folder:
+                continue
+            stem = other.path.rpartition("/")[2][:-3]
+            if not _PROD_CLASS.search(stem):
+                continue
+            value = other.assigns.get("DEBUG")
+            if value is not None and not (isinstance(value[0], Const) and value[0].value is True):
+                return True
+        return False
 
     @staticmethod
     def _overridden(facts, class_name: str) -> bool:

@@ -71,7 +71,7 @@ from backcheck.rules.errors.paths import is_test_path
 _SINK_CALLS = {
     "jsonify", "make_response", "render_template", "render_template_string", "render", "render_to_response",
     "render_to_string", "HTTPException", "APIException", "WebSocketException", "abort", "flash", "ParseError",
-    "InternalServerError", "ServiceUnavailable", "GraphQLError", "send_json", "send_text", "emit",
+    "InternalServerError", "ServiceUnavailable", "GraphQLError", "send_json", "send_text", "emit", "json_response",
 }
 # Response classes of every framework: `JSONResponse`, `HttpResponseServerError`, DRF `Response`, ...
 _RESPONSE_CLASS = re.compile(
@@ -171,6 +171,8 @@ def _sink_name(func: ast.expr, imports: dict[str, str] | None = None) -> str | N
     if name is None:
         return None
     short = name.rsplit(".", 1)[-1]
+    if imports and "." not in name and imports.get(name, "").startswith("rest_framework.exceptions."):
+        return short  # DRF turns its exceptions (ValidationError, NotFound, ...) into the response body
     if short in _SINK_CALLS or _RESPONSE_CLASS.match(short):
         if imports:
             origin = imports.get(name.split(".", 1)[0])
