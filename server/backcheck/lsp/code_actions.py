@@ -9,7 +9,6 @@ import ast
 import logging
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -18,7 +17,7 @@ from pygls.uris import from_fs_path
 from backcheck.diagnostics import Finding
 from backcheck.fixes import Edit, Fix
 from backcheck.lsp.diagnostics import to_diagnostic
-from backcheck.lsp.positions import Encoder, edit_range, finding_range, line_text
+from backcheck.lsp.positions import Encoder, edit_range, line_text
 from backcheck.lsp.workspace import DocState, Root
 from backcheck.rules import registry
 
@@ -278,11 +277,3 @@ async def resolve(server: BackcheckServer, action: types.CodeAction) -> types.Co
     await server.session.ensure_current(doc)
     action.edit = await _fix_all_edit(server, doc) or types.WorkspaceEdit(changes={})
     return action
-
-
-def diagnostic_range(encoder: Encoder, lines: Sequence[str], finding: Finding) -> types.Range:
-    return finding_range(encoder, lines, finding)
-
-
-def uri_for(root: Root, rel: str) -> str:
-    return from_fs_path(str(Path(root.path) / rel))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -206,15 +205,3 @@ async def pull_workspace(server: BackcheckServer, params: types.WorkspaceDiagnos
             if rel not in snap.paths() and rel not in root.test_failures:
                 items.append(types.WorkspaceFullDocumentDiagnosticReport(uri=uri, version=None, items=[]))
     return types.WorkspaceDiagnosticReport(items=items)
-
-
-def finding_at(root: Root, rel: str, line0: int) -> list[Finding]:
-    """The findings of a file whose range covers a 0-based line."""
-    snap = root.snapshot
-    if snap is None:
-        return []
-    return [f for f in snap.findings.get(rel, []) if f.line - 1 <= line0 <= f.end_line - 1]
-
-
-def root_relative(root: Root, path: Path) -> str:
-    return root.rel(path)

@@ -36,10 +36,6 @@ log = logging.getLogger("backcheck.lsp.scan")
 SLICE_SECONDS = 0.04
 
 
-class ScanCancelled(Exception):
-    """The person cancelled the scan."""
-
-
 def _index_slice(root: Root, generation: int, files: list[str], start: int) -> int:
     """Index files from `start` for about SLICE_SECONDS; returns where the next slice starts."""
     if root.generation != generation:

@@ -101,6 +101,7 @@ class Root:
         self.pulled: dict[str, Any] = {}
         self.test_failures: dict[str, list[TestFailure]] = {}
         self.scan_task: asyncio.Task | None = None
+        self.reloading = False
         # set while no scan is due or running; a root that is never scanned is always "scanned"
         self.scanned = asyncio.Event()
         if not scannable:
@@ -144,7 +145,6 @@ class Session:
         self.folders: list[Path] = []
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backcheck-engine")
         self.pull_mode = False
-        self._logged: set[str] = set()
         # set to stop long work in other threads (test runs) when the server shuts down
         self.stop_events: set[threading.Event] = set()
 
@@ -154,11 +154,6 @@ class Session:
         """Run `fn(*args)` on the engine thread; cancelling the caller drops it if it has not started."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, fn, *args)
-
-    def log_once(self, message: str) -> None:
-        if message not in self._logged:
-            self._logged.add(message)
-            log.warning("%s", message)
 
     # -- roots ---------------------------------------------------------------------------------------
 
@@ -244,15 +239,20 @@ class Session:
 
     def check_pyproject(self, root: Root) -> None:
         """Notice an edited pyproject.toml even when the client does not watch files (Neovim on Linux)."""
+        if root.reloading:
+            return
         candidate = root.path / "pyproject.toml"
         if pyproject_changed(root.loaded) or (root.loaded.pyproject is None and candidate.exists()):
-            root.loaded.pyproject_mtime = -1  # reload once, not on every check while it runs
-            asyncio.ensure_future(self.reload_config([root]))
+            root.reloading = True
+            asyncio.ensure_future(self._reload_root(root))
+
+    async def _reload_root(self, root: Root) -> None:
+        try:
+            await self.reload_config([root])
+        finally:
+            root.reloading = False
 
     # -- buffers -------------------------------------------------------------------------------------
-
-    def doc_for(self, root: Root, rel: str) -> DocState | None:
-        return root.docs.get(rel)
 
     def open(self, uri: str, version: int) -> DocState:
         path = uri_to_path(uri)
@@ -302,7 +302,7 @@ class Session:
         # The buffer may have held unsaved text: the file on disk is what counts from now on.
         root.revisions[doc.rel] = root.revisions.get(doc.rel, 0) + 1
         generation = root.generation
-        snap = await self.run(_reindex_from_disk, root, generation, [doc.rel])
+        snap = await self.run(reindex_from_disk, root, generation, [doc.rel])
         if snap is not None:
             self.apply(root, snap)
         if not root.scannable and doc.rel not in root.docs:
@@ -354,7 +354,7 @@ class Session:
         text = self.text_of(doc)
         started = time.perf_counter()
         try:
-            snap = await self.run(_index_and_collect, root, root.generation, doc, version, text)
+            snap = await self.run(index_and_collect, root, root.generation, doc, version, text)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # an engine bug must not stop the server or leave the buffer waiting
@@ -444,7 +444,8 @@ class Session:
 # -- jobs that run on the engine thread ---------------------------------------------------------------
 
 
-def _collect(root: Root, generation: int) -> Snapshot:
+def collect(root: Root, generation: int) -> Snapshot:
+    """The root's findings now, grouped by file, with the buffer versions they were computed from."""
     result = root.engine.collect()
     findings: dict[str, list[Finding]] = {}
     for finding in result.findings:
@@ -475,11 +476,12 @@ def index_buffer(root: Root, doc: DocState, version: int, text: str) -> None:
     doc.indexed_version = version
 
 
-def _index_and_collect(root: Root, generation: int, doc: DocState, version: int, text: str) -> Snapshot | None:
+def index_and_collect(root: Root, generation: int, doc: DocState, version: int, text: str) -> Snapshot | None:
+    """A buffer's check: index its text, then collect (None when the engine was replaced meanwhile)."""
     if root.generation != generation:
         return None
     index_buffer(root, doc, version, text)
-    return _collect(root, generation)
+    return collect(root, generation)
 
 
 def read_file(root: Root, rel: str) -> None:
@@ -496,7 +498,8 @@ def read_file(root: Root, rel: str) -> None:
     root.engine.update(rel, data)
 
 
-def _reindex_from_disk(root: Root, generation: int, rels: list[str]) -> Snapshot | None:
+def reindex_from_disk(root: Root, generation: int, rels: list[str]) -> Snapshot | None:
+    """Re-read files that are not open (changed on disk, or a buffer just closed), then collect."""
     if root.generation != generation:
         return None
     for rel in rels:
@@ -506,11 +509,7 @@ def _reindex_from_disk(root: Root, generation: int, rels: list[str]) -> Snapshot
             root.engine.update(rel, None)
             continue
         read_file(root, rel)
-    return _collect(root, generation)
-
-
-reindex_from_disk = _reindex_from_disk
-collect = _collect
+    return collect(root, generation)
 
 
 @dataclass
