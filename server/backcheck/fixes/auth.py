@@ -119,6 +119,19 @@ class _AddDecorator(cst.CSTTransformer):
         return updated.with_changes(decorators=decorators)
 
 
+class _AddMixin(cst.CSTTransformer):
+    def __init__(self, cls: str):
+        self.cls, self.done = cls, False
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        if updated.name.value != self.cls or self.done:
+            return updated
+        self.done = True
+        # the mixin must come first so its dispatch() runs before the view's
+        bases = [cst.Arg(cst.Name("LoginRequiredMixin")), *updated.bases]
+        return updated.with_changes(bases=bases, lpar=cst.LeftParen(), rpar=cst.RightParen())
+
+
 class _AddPermission(cst.CSTTransformer):
     def __init__(self, cls: str):
         self.cls, self.done = cls, False
@@ -159,9 +172,12 @@ def require_auth(finding: Finding, text: str, project) -> Fix | None:
         title = "Require authentication: add @login_required"
     elif framework == "django":
         cls, _, _method = function.partition(".")
-        if finding.data.get("class_based") or "." in function:
+        if (finding.data.get("class_based") or "." in function) and finding.data.get("drf"):
             changed = _add_import(module.visit(_AddPermission(cls)), "rest_framework.permissions", "IsAuthenticated")
             title = "Require authentication: permission_classes = [IsAuthenticated]"
+        elif finding.data.get("class_based") or "." in function:
+            changed = _add_import(module.visit(_AddMixin(cls)), "django.contrib.auth.mixins", "LoginRequiredMixin")
+            title = "Require authentication: inherit LoginRequiredMixin"
         else:
             changed = _add_import(module.visit(_AddDecorator(function, "login_required")),
                                   "django.contrib.auth.decorators", "login_required")

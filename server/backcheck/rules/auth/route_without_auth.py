@@ -85,6 +85,7 @@ class RouteWithoutAuth(Rule):
                 function=route.function,
                 path=route.path,
                 class_based=route.cls is not None,
+                drf=bool(route.extra.get("drf")),
             )
             finding.first_line = route.first_line
             yield finding
