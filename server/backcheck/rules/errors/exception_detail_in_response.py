@@ -62,7 +62,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from backcheck.diagnostics import Finding
-from backcheck.index.facts import Const, dotted
+from backcheck.index.facts import Const, Map, dotted
 from backcheck.index.project import Project
 from backcheck.rules.base import FileContext, Rule
 from backcheck.rules.errors.paths import is_test_path
@@ -126,6 +126,11 @@ _INTERNAL = re.compile(
     r"ClientError|BotoCoreError|RedisError|PyMongoError|OperationFailure|TemplateError|TemplateSyntaxError|"
     r"UndefinedError|XMLSyntaxError|ParserError|SSLError|socket\.error|gaierror|ProxyError|HTTPError$)"
 )
+# DB-API error names that other libraries reuse; internal only when they come from a database driver/ORM.
+_DB_API_NAMES = {"DataError", "InterfaceError", "InternalError", "ProgrammingError", "OperationalError",
+                 "IntegrityError", "DatabaseError", "Error"}
+_DB_MODULES = re.compile(r"^(sqlalchemy|psycopg|psycopg2|django\.db|pymysql|MySQLdb|mysql|sqlite3|asyncpg|aiopg|"
+                         r"aiomysql|peewee|tortoise|pymongo|motor|cx_Oracle|oracledb|sqlmodel|databases|pyodbc)")
 _VIEW_DECORATORS = {
     "route", "get", "post", "put", "patch", "delete", "api_route", "api_view", "action", "websocket",
     "view_config", "require_http_methods", "require_POST", "require_GET", "require_safe", "login_required",
@@ -137,13 +142,18 @@ _VIEW_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "di
 _EXC_PARAM = re.compile(r"^(e|ex|exc|err|error|exception|exc_info|_exc|_e|_err|_error)$|_(exc|error|exception)$")
 
 
-def exception_kind(names: list[str], status_5xx: bool = False) -> str:
+def exception_kind(names: list[str], imports: dict[str, str] | None = None) -> str:
     """'internal' when any caught type may carry internal details, 'user' when all are meant for users,
     'unknown' otherwise (a project or library class this rule knows nothing about)."""
     kinds = []
     for name in names:
         short = name.rsplit(".", 1)[-1]
-        if _INTERNAL.search(short) or _INTERNAL.search(name):
+        head, _, rest = name.partition(".")
+        origin = (imports or {}).get(head)
+        qualified = f"{origin}.{rest}" if origin and rest else origin or name
+        if short in _DB_API_NAMES and origin is not None and not _DB_MODULES.match(qualified):
+            kinds.append("unknown")  # trafaret's DataError is a validation error, not the database's
+        elif _INTERNAL.search(short) or _INTERNAL.search(name):
             kinds.append("internal")
         elif _USER_FACING.search(short):
             kinds.append("user")
@@ -490,7 +500,7 @@ class ExceptionDetailInResponse(Rule):
     def _except(self, node: ast.ExceptHandler, ctx: FileContext) -> None:
         if not _uses_exception(node):
             return
-        kind = exception_kind(_type_names(node.type))
+        kind = exception_kind(_type_names(node.type), ctx.facts.imports)
         scan = _Scan({node.name} if node.name else set(), ctx.facts.imports)
         view = looks_like_view(ctx.func, ctx.cls)
         handler = [node.lineno, node.col_offset]
@@ -605,6 +615,13 @@ class ExceptionDetailInResponse(Rule):
             for entry in facts.rule_data.get(self.code, ()):
                 if entry[0] == "registered":
                     registered.setdefault(entry[1], entry[2])
+            drf = facts.assigns.get("REST_FRAMEWORK")
+            if drf is not None and isinstance(drf[0], Map):
+                # REST_FRAMEWORK = {"EXCEPTION_HANDLER": "app.errors.api_exception_handler"}
+                for key, value in zip(drf[0].keys, drf[0].values):
+                    if isinstance(key, Const) and key.value == "EXCEPTION_HANDLER" and isinstance(value, Const) \
+                            and isinstance(value.value, str):
+                        registered.setdefault(value.value.rsplit(".", 1)[-1], "internal")
         handlers: set[tuple[str, str]] | None = None
         for facts in project.files.values():
             entries = facts.rule_data.get(self.code)
