@@ -88,13 +88,17 @@ def seed(workspace: Path) -> Path:
         [{"type": "text", "text": "I'll read the existing routes and models first."}],
         run_id=agent,
     )
-    store.add_agent_message(task.id, "tool_use", {"path": "app/routes/orders.py"},
+    store.add_agent_message(task.id, "tool_use",
+                            {"id": "toolu_01", "input": {"path": "app/routes/orders.py"}},
                             tool_name="read_file", run_id=agent)
-    store.add_agent_message(task.id, "tool_result", "from fastapi import APIRouter ...",
+    store.add_agent_message(task.id, "tool_result",
+                            {"tool_use_id": "toolu_01", "content": "from fastapi import APIRouter ...",
+                             "is_error": False},
                             tool_name="read_file", run_id=agent)
     store.add_usage(task.id, "claude-sonnet-4-5", 18250, 1430, 12000, 900, 0.0823, run_id=agent)
-    store.add_agent_message(task.id, "tool_use", {"path": "app/services/refunds.py",
-                                                  "old": "def refund(", "new": "def refund(*,"},
+    store.add_agent_message(task.id, "tool_use",
+                            {"id": "toolu_02", "input": {"path": "app/services/refunds.py",
+                                                         "old": "def refund(", "new": "def refund(*,"}},
                             tool_name="edit_file", run_id=agent)
     store.close()
     return workspace

@@ -32,10 +32,19 @@ _ROLE_STYLE = {
 
 
 def message_text(content: Any) -> str:
-    """Readable text from a message's content: a string, or Anthropic-style content blocks."""
+    """Readable text from a message's content: a string, the agent runner's dicts (tool calls,
+    tool results, events) or Anthropic-style content blocks."""
     if isinstance(content, str):
         return content
     if isinstance(content, dict):
+        if "input" in content and "id" in content:  # a tool call: show its arguments
+            return _args(content["input"])
+        if "tool_use_id" in content:  # a tool result
+            text = message_text(content.get("content", ""))
+            return f"error: {text}" if content.get("is_error") else text
+        if "event" in content:  # a runner event (phase moved, budget, undo...)
+            rest = {k: v for k, v in content.items() if k != "event"}
+            return f"{content['event']}: {_args(rest)}" if rest else str(content["event"])
         content = [content]
     if isinstance(content, list):
         parts = []
@@ -119,10 +128,10 @@ class AgentPanel(Vertical):
         current = self.query_one("#agent-tool", Static)
         if tool is not None and running:
             current.update(Content.assemble(("▶ tool: ", "bold $text-warning"),
-                                            _short(f"{tool.tool_name or ''} {_args(tool.content)}", 200)))
+                                            _short(f"{tool.tool_name or ''} {message_text(tool.content)}", 200)))
         elif tool is not None:
             current.update(Content.assemble(("last tool: ", "$foreground-muted"),
-                                            _short(f"{tool.tool_name or ''} {_args(tool.content)}", 200)))
+                                            _short(f"{tool.tool_name or ''} {message_text(tool.content)}", 200)))
         else:
             current.update("")
 
