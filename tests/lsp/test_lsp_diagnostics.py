@@ -54,8 +54,9 @@ async def test_diagnostics_on_open_and_on_change(project, profile):
         assert _bc101(await diagnostics_at(client, doc, 3)) == [(new_line - 4, 4, 4 + name_units)]
 
 
-@pytest.mark.parametrize("profile", PROFILES + [PULL])
+@pytest.mark.parametrize("profile", ["neovim", PULL])
 async def test_pull_diagnostics_for_documents_and_workspace(project, profile):
+    """Answered for every client; Neovim 0.11 is served by push (no refresh support) yet may ask."""
     async with lsp_session(profile, project) as client:
         main = project / "app" / "main.py"
         reports = (project / "app" / "reports.py").as_uri()
