@@ -234,11 +234,17 @@ def is_pull(profile: str) -> bool:
 _standby: Client | None = None
 
 
-async def _spawn() -> Client:
+def server_env(**extra: str) -> dict[str, str]:
+    """The server's environment: never a real Anthropic key or endpoint, never debug logging."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("BACKCHECK_DEBUG", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL")}
+    env.update(extra)
+    return env
+
+
+async def _spawn(env: dict[str, str] | None = None) -> Client:
     client = make_client()
-    env = dict(os.environ)
-    env.pop("BACKCHECK_DEBUG", None)
-    await client.start_io(sys.executable, "-m", "backcheck", "serve", env=env)
+    await client.start_io(sys.executable, "-m", "backcheck", "serve", env=env or server_env())
     return client
 
 
@@ -275,9 +281,10 @@ async def stop_standby(client: Client | None = None) -> None:
 
 @asynccontextmanager
 async def lsp_session(profile: str, root: Path | None, init_options: dict | None = None,
-                      configuration: dict | None = None):
-    """A started and initialized server for `root` (None: no workspace folder), shut down afterwards."""
-    client = await _server_client()
+                      configuration: dict | None = None, env: dict[str, str] | None = None):
+    """A started and initialized server for `root` (None: no workspace folder), shut down afterwards;
+    `env` (from `server_env`) starts a server of its own instead of the spare."""
+    client = await _spawn(env) if env is not None else await _server_client()
     if configuration is not None:
         client.set_configuration(configuration)
     try:

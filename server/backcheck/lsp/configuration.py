@@ -87,13 +87,30 @@ class Configuration:
         pyproject = config.find_pyproject(root)
         raw, problems = config.read_pyproject(pyproject)
         settings, more = config.resolve(raw, self.editor_layer())
-        return LoadedSettings(settings, problems + more, pyproject, _mtime(pyproject))
+        return LoadedSettings(settings, problems + _real_problems(more), pyproject, _mtime(pyproject))
 
     def unreported(self, problems: list[str]) -> list[str]:
         """The problems not yet shown to the person (each is shown once per server run)."""
         fresh = [p for p in problems if p not in self._reported]
         self._reported.update(fresh)
         return fresh
+
+
+def _real_problems(problems: list[str]) -> list[str]:
+    """Drop "unknown setting" for `agent.*` keys the agent runner reads itself (retries, streaming...)."""
+    try:
+        from dataclasses import fields
+
+        from backcheck.agent.settings import AgentSettings as RunnerSettings
+    except ImportError:
+        return problems
+    own = {f.name for f in fields(RunnerSettings)}
+
+    def agent_only(problem: str) -> bool:
+        key = problem.split(":", 1)[0]
+        return key.startswith("agent.") and key[6:].replace("-", "_") in own and "unknown setting" in problem
+
+    return [p for p in problems if not agent_only(p)]
 
 
 def pyproject_changed(loaded: LoadedSettings) -> bool:
