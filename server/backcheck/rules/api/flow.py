@@ -4,8 +4,9 @@ no syntax tree is needed after the walk. Shared by the exposure and pagination r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from backcheck.index.facts import CallV, FStr, FuncFacts, Map, Other, Ref, Seq, Sub
 
@@ -41,8 +42,9 @@ def _heads(name: str) -> Iterable[str]:
         yield name
 
 
-def walk_value(value: Any, reach: Reach, depth: int = 0) -> list[str]:
-    """Record a summary and everything inside it; returns the names it mentions."""
+def walk_value(value: Any, reach: Reach, depth: int = 0, opaque: frozenset[str] = frozenset()) -> list[str]:
+    """Record a summary and everything inside it; returns the names it mentions. Calls named in `opaque`
+    (by their last part) are recorded but not looked into."""
     if value is None or depth > 12:
         return []
     kind = type(value)
@@ -58,23 +60,21 @@ def walk_value(value: Any, reach: Reach, depth: int = 0) -> list[str]:
     if kind is CallV:
         reach.names.add(value.func)
         found.append(value.func)
-        if value.func in _OPAQUE:
+        if value.func in _OPAQUE or opaque and short(value.func) in opaque:
             return found
         for arg in value.args:
-            found.extend(walk_value(arg, reach, depth + 1))
+            found.extend(walk_value(arg, reach, depth + 1, opaque))
         for arg in value.kwargs.values():
-            found.extend(walk_value(arg, reach, depth + 1))
+            found.extend(walk_value(arg, reach, depth + 1, opaque))
     elif kind is Map:
-        for key, item in zip(value.keys, value.values):
-            found.extend(walk_value(item, reach, depth + 1))
-            if key is None:  # `**spread`: the spread value is what is sent
-                continue
+        for item in value.values:
+            found.extend(walk_value(item, reach, depth + 1, opaque))
     elif kind is Seq:
         for item in value.items:
-            found.extend(walk_value(item, reach, depth + 1))
+            found.extend(walk_value(item, reach, depth + 1, opaque))
     elif kind is Sub:
-        found.extend(walk_value(value.value, reach, depth + 1))
-        found.extend(walk_value(value.index, reach, depth + 1))
+        found.extend(walk_value(value.value, reach, depth + 1, opaque))
+        found.extend(walk_value(value.index, reach, depth + 1, opaque))
     elif kind in (FStr, Other):
         reach.names.update(value.names)
         found.extend(value.names)
@@ -82,10 +82,11 @@ def walk_value(value: Any, reach: Reach, depth: int = 0) -> list[str]:
 
 
 def returned(func: FuncFacts, extra_bindings: dict[str, Any] | None = None,
-             start: Iterable[Any] | None = None) -> Reach:
+             start: Iterable[Any] | None = None, opaque: frozenset[str] = frozenset()) -> Reach:
     """What the function's return values (or `start`) reach through locals, fills and loop variables.
 
-    `extra_bindings` maps names to values bound outside plain assignments (`for x in <call>`)."""
+    `extra_bindings` maps names to values bound outside plain assignments (`for x in <call>`); calls in
+    `opaque` (template renders, say) are not looked into."""
     reach = Reach()
     bindings = dict(func.locals)
     if extra_bindings:
@@ -100,7 +101,7 @@ def returned(func: FuncFacts, extra_bindings: dict[str, Any] | None = None,
         by_func.setdefault(call.func, []).append(call)
     pending: list[str] = []
     for value in (func.return_values if start is None else start):
-        pending.extend(walk_value(value, reach))
+        pending.extend(walk_value(value, reach, 0, opaque))
     while pending:
         name = pending.pop()
         if "()" in name:
@@ -109,7 +110,7 @@ def returned(func: FuncFacts, extra_bindings: dict[str, Any] | None = None,
             while cut != -1:
                 for call in by_func.get(name[:cut], ()):
                     for arg in [*call.args, *call.kwargs.values()]:
-                        pending.extend(walk_value(arg, reach))
+                        pending.extend(walk_value(arg, reach, 0, opaque))
                 cut = name.find("()", cut + 2)
             name = name[: name.find("()")]
             if not name:
@@ -124,7 +125,7 @@ def returned(func: FuncFacts, extra_bindings: dict[str, Any] | None = None,
                 for call in fills.get(head, ()):
                     reach.ids.add(id(call))
                     for arg in [*call.args, *call.kwargs.values()]:
-                        pending.extend(walk_value(arg, reach))
+                        pending.extend(walk_value(arg, reach, 0, opaque))
                 break
     return reach
 
@@ -138,3 +139,19 @@ def inner_calls(func: FuncFacts, outer: CallV) -> list[CallV]:
 def short(name: str) -> str:
     """The last part of a dotted chain without call markers: `db.query().all` -> `all`."""
     return name.replace("()", "").replace("[]", "").rsplit(".", 1)[-1]
+
+
+def loop_bindings(facts: Any, func: FuncFacts) -> dict[str, Any]:
+    """Loop variables of `func` bound to what they iterate over (`for row in rows:` -> row: rows), from the
+    positions BC801's walk hook stores for every `for` loop whose iterable is a call or a name."""
+    out: dict[str, Any] = {}
+    entries = [e for e in facts.rule_data.get("BC801", ()) if e[0] == func.line]
+    if not entries:
+        return out
+    by_position = {(c.line, c.col): c for c in func.calls}
+    for _line, targets, source in entries:
+        value = Ref(source) if isinstance(source, str) else by_position.get(tuple(source))
+        if value is not None:
+            for target in targets:
+                out.setdefault(target, value)
+    return out

@@ -51,12 +51,12 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
 
 from backcheck.diagnostics import Finding
 from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Map, Ref
 from backcheck.index.project import Project, Route
-from backcheck.rules.api.flow import returned, short
+from backcheck.rules.api.flow import loop_bindings, returned, short
 from backcheck.rules.api.queries import Query, bounded_chain, classify, sliced, sql_limited
 from backcheck.rules.base import FileContext, Rule
 from backcheck.rules.schema.models import Models, models_of
@@ -65,7 +65,7 @@ MAX_DEPTH = 2
 # Parameters and arguments that carry a page size, offset or cursor.
 _PAGE_WORDS = re.compile(r"^(limit|offset|skip|page|page_size|per_page|pagesize|perpage|size|cursor|after|before|"
                          r"start|count|max_results|top|first|last|take|page_number|page_token|pagination|params)$",
-                         re.I)
+                         re.IGNORECASE)
 _PAGINATES = re.compile(r"(paginate|Paginator|get_page|islice|LimitOffsetPage|Page\b|fetchmany)")
 _TEMPLATES = {"render", "render_template", "render_to_response", "TemplateResponse", "render_template_string",
               "render_to_string"}
@@ -130,7 +130,7 @@ class ListEndpointWithoutPagination(Rule):
                 seen.add(key)
                 yield finding
 
-    def _handler(self, analysis: "_Analysis", facts: FileFacts, route: Route) -> Finding | None:
+    def _handler(self, analysis: _Analysis, facts: FileFacts, route: Route) -> Finding | None:
         handler = route.handler
         assert handler is not None
         if _is_template_page(handler):
@@ -152,7 +152,7 @@ class ListEndpointWithoutPagination(Rule):
         finding.first_line = handler.first_line
         return finding
 
-    def _drf(self, project: Project, analysis: "_Analysis", facts: FileFacts, route: Route) -> Finding | None:
+    def _drf(self, project: Project, analysis: _Analysis, facts: FileFacts, route: Route) -> Finding | None:
         cls = route.cls
         assert cls is not None
         if not any(isinstance(owner, str) and _DRF_LIST.search(owner) or
@@ -207,20 +207,6 @@ class _Analysis:
         self._memo: dict[tuple[str, str], tuple | None] = {}
         self._default_pagination: bool | None = None
 
-    def loops(self, facts: FileFacts, func: FuncFacts) -> dict[str, Any]:
-        """Loop variables bound to the call they iterate over."""
-        out: dict[str, Any] = {}
-        entries = [e for e in facts.rule_data.get(self.code, ()) if e[0] == func.line]
-        if not entries:
-            return out
-        by_position = {(c.line, c.col): c for c in func.calls}
-        for _line, targets, source in entries:
-            value = Ref(source) if isinstance(source, str) else by_position.get(tuple(source))
-            if value is not None:
-                for target in targets:
-                    out.setdefault(target, value)
-        return out
-
     def bounded_function(self, func: FuncFacts) -> bool:
         """Something in the function limits the rows: a limit/offset/paginate call, a slice, a LIMIT, or page
         parameters it reads."""
@@ -248,7 +234,7 @@ class _Analysis:
                    seen: frozenset) -> tuple[Query, FileFacts, FuncFacts] | None:
         if self.bounded_function(func):
             return None
-        reach = returned(func, self.loops(facts, func))
+        reach = returned(func, loop_bindings(facts, func))
         if not reach.values and not reach.names:
             return None
         slices = [v for v in reach.values if sliced(v)]

@@ -7,10 +7,21 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
-from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Other, Ref, Seq, Sub
+from backcheck.index.facts import (
+    CallV,
+    ClassFacts,
+    Const,
+    FileFacts,
+    FuncFacts,
+    Other,
+    Ref,
+    Seq,
+    Sub,
+)
 from backcheck.index.project import Project
 
 _SA_COLUMNS = {"Column", "mapped_column", "column_property", "deferred", "synonym", "query_expression"}
@@ -20,7 +31,7 @@ _DJANGO_AUTH_BASES = {"AbstractUser", "AbstractBaseUser", "User"}
 _DJANGO_RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
 _MANY = {"list", "List", "set", "Set", "Sequence", "Iterable", "Collection", "tuple", "Tuple", "DynamicMapped",
          "WriteOnlyMapped", "AppenderQuery"}
-_USER_NAMES = re.compile(r"^(user|users|account|accounts|member|customer|appuser|customuser|person|profile)$", re.I)
+_USER_NAMES = re.compile(r"^(user|users|account|accounts|member|customer|appuser|customuser|person|profile)$", re.IGNORECASE)
 
 
 @dataclass
@@ -235,7 +246,7 @@ class Models:
         return self.by_key.values()
 
 
-_CACHE: "weakref.WeakKeyDictionary[Project, Models]" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Project, Models] = weakref.WeakKeyDictionary()
 
 
 def models_of(project: Project) -> Models:
@@ -244,3 +255,84 @@ def models_of(project: Project) -> Models:
     if found is None:
         found = _CACHE[project] = Models(project)
     return found
+
+
+# Names that hold the signed-in user in each framework.
+_CURRENT_USER = {"current_user", "request.user", "g.user", "self.request.user", "g.current_user"}
+_GETTERS = {"get", "get_one", "get_or_404", "get_object_or_404", "first_or_404", "one_or_404", "get_object"}
+
+
+def value_model(project: Project, models: Models, facts: FileFacts, func: FuncFacts, value: Any,
+                depth: int = 0) -> tuple[Model | None, bool, str] | None:
+    """(model, many, how) when a value in `func` is a model instance or a collection of them.
+
+    model is None for Django's built-in user (request.user without a custom user model)."""
+    from backcheck.rules.api.queries import classify
+
+    if value is None or depth > 4:
+        return None
+    if isinstance(value, Ref):
+        name = value.name
+        if name in func.locals:
+            return value_model(project, models, facts, func, func.locals[name], depth + 1)
+        head, _, attr = name.rpartition(".")
+        if head:
+            owner = value_model(project, models, facts, func, Ref(head), depth + 1)
+            if owner is not None and owner[0] is not None and not owner[1]:
+                target = models.relation_target(owner[0], attr)
+                if target is not None:
+                    return target[0], target[1], f"{name} (a relationship)"
+            if name in _CURRENT_USER:
+                return _current_user(models, name)
+            return None
+        for param in func.params:
+            if param.name == name and param.annotation is not None:
+                target = annotation_target(param.annotation)
+                model = models.model_named(facts, target[0]) if target else None
+                return (model, target[1], name) if model is not None else None
+        if name in _CURRENT_USER:
+            return _current_user(models, name)
+        return None
+    if not isinstance(value, CallV):
+        return None
+    query = classify(project, models, facts, func, value)
+    if query is not None and query.model is not None:
+        return query.model, query.many, f"{value.func.replace('()', '(...)')}()"
+    method = _short(value.func)
+    if method in _GETTERS and value.args and isinstance(value.args[0], Ref):
+        model = models.model_named(facts, value.args[0].name)
+        if model is not None:
+            return model, False, f"{value.func}({value.args[0].name}, ...)"
+    if method in ("list", "sorted") and value.args:
+        inner = value_model(project, models, facts, func, value.args[0], depth + 1)
+        return (inner[0], True, inner[2]) if inner else None
+    if "()" in value.func or "[]" in value.func:
+        return None
+    found = project.resolve(facts, value.func) if value.func.split(".")[0] in facts.imports or \
+        value.func.split(".")[0] in facts.functions else None
+    if found and found[1] == "function":
+        callee_facts, callee = found[0], found[2]
+        target = annotation_target(callee.returns)
+        if target:
+            model = models.model_named(callee_facts, target[0])
+            if model is not None:
+                return model, target[1], f"{value.func}()"
+        if callee.returns is None:
+            for returned_value in callee.return_values[:3]:
+                inner = value_model(project, models, callee_facts, callee, returned_value, depth + 1)
+                if inner is not None:
+                    return inner[0], inner[1], f"{value.func}()"
+    elif found and found[1] == "class":
+        model = models.by_key.get((found[0].path, found[2].name))
+        if model is not None:
+            return model, False, f"{value.func}(...)"
+    return None
+
+
+def _current_user(models: Models, name: str) -> tuple[Model | None, bool, str] | None:
+    model = models.user_model()
+    if model is not None:
+        return model, False, name
+    if name.startswith(("request.", "self.request.")) and any(m.kind == "django" for m in models.all()):
+        return None, False, name  # Django's built-in auth.User
+    return None

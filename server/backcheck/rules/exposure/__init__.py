@@ -1,0 +1,1 @@
+"""Exposure rules: sensitive data and unfiltered ORM objects in responses."""
