@@ -523,15 +523,17 @@ def other_breakdown(app_results: list[dict], tools: list[str]) -> list[str]:
     lines = []
     for tool in tools:
         tally: dict[str, int] = {}
+        in_tests = 0
         for app in app_results:
             for finding in app["runs"].get(tool, {}).get("findings", []):
                 if finding["item"] == "other":
                     tally[finding["rule"]] = tally.get(finding["rule"], 0) + 1
+                    in_tests += Path(finding["file"]).parts[0] in {"tests", "test"}
         if tally:
             parts = ", ".join(
                 f"{rule} x{n}" for rule, n in sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))
             )
-            lines.append(f"- {tool}: {parts}")
+            lines.append(f"- {tool}: {parts} ({in_tests} of {sum(tally.values())} in tests/)")
     return lines
 
 
