@@ -281,7 +281,7 @@ def value_model(project: Project, models: Models, facts: FileFacts, func: FuncFa
             if owner is not None and owner[0] is not None and not owner[1]:
                 target = models.relation_target(owner[0], attr)
                 if target is not None:
-                    return target[0], target[1], f"{name} (a relationship)"
+                    return target[0], target[1], f"{name}, a relationship"
             if name in _CURRENT_USER:
                 return _current_user(models, name)
             return None
