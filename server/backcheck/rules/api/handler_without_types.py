@@ -116,11 +116,8 @@ class HandlerWithoutTypes(Rule):
             return False
         if route.framework == "fastapi":
             decorator = route.extra.get("decorator")
-            if route.extra.get("response_model") is not None:
-                return False
-            if isinstance(decorator, CallV) and "response_class" in decorator.kwargs:
-                return False
-            return True
+            declares_class = isinstance(decorator, CallV) and "response_class" in decorator.kwargs
+            return route.extra.get("response_model") is None and not declares_class
         if route.cls is not None:
             facts = project.files.get(route.file)
             if facts is not None and project.class_attr(facts, route.cls, "serializer_class") is not None:
