@@ -84,7 +84,7 @@ def test_tui_in_tmux_shows_what_another_process_writes(tmp_path: Path) -> None:
         assert (ws / ".backcheck" / "state.db").exists()
         # Create a task from the keyboard.
         tmux.send("n")
-        tmux.wait_for("New task")
+        tmux.wait_for("What should be built?")  # the dialog (the footer also says "New task")
         tmux.send("Live task", "Enter")
         tmux.wait_for("Task #1 Live task")
         # Another process writes a note and a test result; both show up without a restart.

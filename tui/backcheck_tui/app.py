@@ -63,6 +63,9 @@ REOPEN_DELAY_S = 2.0
 #: How often the checklist re-reads git, the engine and ruff while the app is open (seconds).
 CHECK_INTERVAL_S = 30.0
 
+#: How often note ages and stale marks are redrawn (seconds).
+AGE_REFRESH_S = 60.0
+
 TABS = ("workflow", "notes", "tests", "checklist", "agent")
 
 
@@ -143,6 +146,8 @@ class BackcheckApp(App[None]):
         self.watch_store()
         if self.auto_check:
             self.set_interval(CHECK_INTERVAL_S, self.action_check)
+        # Ages and the 24 h stale mark move with the clock even when nothing is written.
+        self.set_interval(AGE_REFRESH_S, lambda: self._refresh({"notes", "workflow"}))
 
     def on_unmount(self) -> None:
         if self.test_cancel is not None:
@@ -271,8 +276,14 @@ class BackcheckApp(App[None]):
             return
         before = self.state.latest_run
         task_before = self.state.task_id
+        known = max(self.state.tasks, default=0)
         areas = self.state.apply(message.changes)
         self._refresh(areas)
+        if self.state.pinned and not message.changes.first:
+            for task in message.changes.tasks:
+                if task.id > known and task.id != self.state.task_id:
+                    self.notify(f"Task #{task.id} {task.title!r} was created; p switches to it.",
+                                title="New task")
         after = self.state.latest_run
         finished = (before is not None and after is not None and before.id == after.id
                     and before.status == "running" and after.status != "running")

@@ -26,6 +26,7 @@ class WorkflowPanel(Vertical):
         super().__init__(**kwargs)
         self.clock = clock
         self._states: list[PhaseStatus] = []
+        self._task_id: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="task-line")
@@ -69,7 +70,10 @@ class WorkflowPanel(Vertical):
                 (f"{label:<8}", _state_style(st.state)), (f" {when}{who}", "$foreground-muted"),
             ), id=st.phase))
         current = PHASES.index(task.current_phase)
-        phases.highlighted = highlighted if highlighted is not None else current
+        if highlighted is None or task.id != self._task_id:
+            highlighted = current  # a different task: start on its current phase
+        self._task_id = task.id
+        phases.highlighted = highlighted
         self._describe(phases.highlighted)
 
     def _describe(self, index: int | None) -> None:
