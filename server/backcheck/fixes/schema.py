@@ -124,8 +124,8 @@ def inverse(module: cst.Module, statement: cst.BaseStatement, receiver: str = "o
             return [f"{receiver}.drop_constraint({_code(module, name.value)}, type_=\"{kind}\")"]
         if table is None:
             return None
-        return [f"{receiver}.drop_constraint({_code(module, name.value)}, {_code(module, table.value)}, "
-                f"type_=\"{kind}\")"]
+        names = f"{_code(module, name.value)}, {_code(module, table.value)}"
+        return [f"{receiver}.drop_constraint({names}, type_=\"{kind}\")"]
     if operation == "rename_table" and not batch:
         old, new = _arg(call, 0, "old_table_name"), _arg(call, 1, "new_table_name")
         if old is None or new is None:
