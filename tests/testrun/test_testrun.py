@@ -165,3 +165,13 @@ def test_plugin_alone_records_its_own_run(tmp_path: Path) -> None:
     with Store.open(ws) as store:
         run = store.latest_test_run()
         assert (run.status, run.passed, run.total) == ("passed", 1, 1)
+
+
+def test_xdist_runs_are_recorded_with_their_total(tmp_path: Path) -> None:
+    ws = _project(tmp_path, test_sample=SAMPLE)
+    with Store.open(ws) as store:
+        run = run_tests(ws, [], store, extra_args=["-n", "2"])
+        assert run.total == 5 and run.done == 5
+        assert {r.outcome for r in store.test_results(run.id)} == {
+            "passed", "failed", "skipped", "xfailed", "error"
+        }

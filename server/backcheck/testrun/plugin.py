@@ -34,6 +34,7 @@ class _Recorder:
         self.broken = False
         # setup durations wait here until the call phase reports
         self.pending: dict[str, float] = {}
+        self.xdist_total = 0
 
     def open(self) -> None:
         try:
@@ -83,8 +84,15 @@ class _Recorder:
     # -- hooks (this object is registered as a plugin) --------------------------------------
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        if self.store:
+        if self.store and not self.xdist_total:
             self.write(self.store.set_test_run_total, len(session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        # Under pytest-xdist the controller collects nothing; each worker reports the same ids.
+        if self.store and not self.xdist_total:
+            self.xdist_total = len(ids)
+            self.write(self.store.set_test_run_total, len(ids))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
