@@ -41,12 +41,16 @@ There is no quick fix: the right key and algorithm are the project's decision.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
-from backcheck.index.facts import Const, Map, Ref, Seq, dotted
+from backcheck.diagnostics import Finding
+from backcheck.index.facts import CallV, Const, FileFacts, Map, Ref, Seq, dotted
+from backcheck.index.project import Project
 from backcheck.rules.base import FileContext, Rule
 from backcheck.rules.errors.paths import is_test_path
 
 _LIBRARIES = {"jwt", "jose.jwt", "jwt.api_jwt", "jose"}
+_UNVERIFIED = "skips signature verification"
 _FUNCTIONS = frozenset({"decode", "decode_complete", "get_unverified_claims"})
 
 
@@ -87,24 +91,45 @@ class JwtDecodedWithoutVerification(Rule):
         if qualified is None:
             return
         problem = self._problem(node, qualified, ctx)
-        if problem:
-            ctx.report(self, func, f"{dotted(func)}(...) {problem}", function=ctx.func.qualname if ctx.func else "")
+        if not problem:
+            return
+        message = f"{dotted(func)}(...) {problem}"
+        if problem.startswith(_UNVERIFIED) and ctx.func is not None:
+            # reading claims unverified to pick the key, then verifying, is fine: decided once the whole
+            # function is known
+            ctx.remember(self, (ctx.func.qualname, [func.lineno, func.col_offset, func.end_lineno,
+                                                    func.end_col_offset], message))
+            return
+        ctx.report(self, func, message, function=ctx.func.qualname if ctx.func else "")
+
+    def check_project(self, project: Project) -> Iterable[Finding]:
+        for facts in project.files.values():
+            entries = facts.rule_data.get(self.code)
+            if not entries:
+                continue
+            functions = {f.qualname: f for f in facts.all_functions()}
+            for qualname, pos, message in entries:
+                func = functions.get(qualname)
+                if func is not None and any(_verifying_decode(c, facts) for c in func.calls
+                                            if (c.line, c.col) != (pos[0], pos[1])):
+                    continue
+                yield self.finding(facts.path, tuple(pos), message, function=qualname)
 
     def _problem(self, node: ast.Call, qualified: str, ctx: FileContext) -> str | None:
         if qualified.endswith("get_unverified_claims"):
-            return "reads the claims without checking the signature; decode with the key and `algorithms=`"
+            return f"{_UNVERIFIED} (it reads the claims without checking the signature); decode with the key and `algorithms=`"
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
         verify = keywords.get("verify")
         if isinstance(verify, ast.Constant) and verify.value is False:
-            return "is called with verify=False: the signature is not checked, so anyone can forge the claims"
+            return f"{_UNVERIFIED} (verify=False): anyone can forge the claims"
         options = self._value(keywords.get("options"), ctx)
         if isinstance(options, Map):
             for key, value in zip(options.keys, options.values):
                 value = self._resolve(value, ctx)
                 if isinstance(key, Const) and key.value == "verify_signature" and isinstance(value, Const) \
                         and value.value is False:
-                    return ("turns off signature verification: anyone can forge the claims; pass the key "
-                            "and `algorithms=`")
+                    return (f"{_UNVERIFIED} (verify_signature is off): anyone can forge the claims; pass the "
+                            "key and `algorithms=`")
         if any(k.arg is None for k in node.keywords):
             return None  # **kwargs may carry the algorithms
         algorithms = keywords.get("algorithms")
@@ -137,3 +162,16 @@ class JwtDecodedWithoutVerification(Rule):
             if value.name in ctx.facts.assigns:
                 return ctx.facts.assigns[value.name][0]
         return value
+
+
+def _verifying_decode(call: CallV, facts: FileFacts) -> bool:
+    """A later `jwt.decode(token, key, algorithms=[...])` in the same function: the real check."""
+    if call.func.rsplit(".", 1)[-1] not in ("decode", "decode_complete"):
+        return False
+    if _library_call(call.func, facts.imports) is None:
+        return False
+    options = call.kwargs.get("options")
+    if options is not None and not (isinstance(options, Map) and not any(
+            isinstance(k, Const) and k.value == "verify_signature" for k in options.keys)):
+        return False  # options that touch verify_signature, or that we cannot read
+    return "algorithms" in call.kwargs or len(call.args) >= 3

@@ -124,7 +124,7 @@ _INTERNAL = re.compile(
     r"InterfaceError|InternalError|StatementError|NoResultFound|MultipleResultsFound|CalledProcessError|"
     r"SubprocessError|PickleError|PicklingError|UnpicklingError|RequestException|ConnectionError|"
     r"ClientError|BotoCoreError|RedisError|PyMongoError|OperationFailure|TemplateError|TemplateSyntaxError|"
-    r"UndefinedError|XMLSyntaxError|ParserError|SSLError|socket\.error|gaierror|ProxyError|HTTPError$)"
+    r"UndefinedError|SSLError|socket\.error|gaierror|ProxyError|HTTPError$)"
 )
 # DB-API error names that other libraries reuse; internal only when they come from a database driver/ORM.
 _DB_API_NAMES = {"DataError", "InterfaceError", "InternalError", "ProgrammingError", "OperationalError",
@@ -268,6 +268,10 @@ class _Scan:
             return False, left_parts + right_parts
         if isinstance(node, (ast.Lambda, ast.Compare)):
             return False, []
+        if isinstance(node, ast.IfExp) and any(
+            "debug" in (dotted(n) or "").lower() for n in _walk_expr(node.test) if isinstance(n, (ast.Name, ast.Attribute))
+        ):
+            return False, []  # `traceback.format_exc() if settings.DEBUG else "Internal error"`
         if isinstance(node, ast.Starred):
             return self.units(node.value)
         parts: list[ast.expr] = []
@@ -358,6 +362,11 @@ class _Scan:
                 for origin in origins:
                     if origin not in known:
                         known.append(origin)
+
+
+def _web_module(imports: dict[str, str]) -> bool:
+    """Whether a module imports anything from a web framework (views, error handlers, API code do)."""
+    return any(_WEB_PACKAGES.match(target) for target in imports.values())
 
 
 def _uses_exception(node: ast.ExceptHandler) -> bool:
@@ -573,7 +582,10 @@ class ExceptionDetailInResponse(Rule):
     def _item(scan: _Scan, units: list[ast.expr], sink: str, kind: str, five: bool) -> dict:
         first = units[0]
         origins = [o for u in units for o in scan.origins(u)]
-        text = ast.unparse(first)
+        try:
+            text = ast.unparse(first)
+        except (ValueError, AttributeError, RecursionError):
+            text = "exception text"
         if len(text) > 40:
             text = text[:37] + "..."
         return {
@@ -592,8 +604,9 @@ class ExceptionDetailInResponse(Rule):
         item = {**item, "handler": handler, "exc_param": exc_param}
         if "function" not in item:
             item["function"] = ctx.func.qualname if ctx.func is not None else ""
-        if item["kind"] == "return" and not view:
-            # a plain `return` leaks only from a route handler: the project pass knows the routes
+        if item["kind"] == "return" and not view or not _web_module(ctx.facts.imports):
+            # a plain `return` leaks only from a route handler, and a module that imports no web framework
+            # (a library's own `abort()`) only matters when a route runs it: the project pass knows the routes
             ctx.remember(self, ("return", item))
             return
         ctx.findings.append(self._finding(ctx.path, item))
