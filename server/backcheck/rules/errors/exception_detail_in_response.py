@@ -304,7 +304,10 @@ class _Scan:
                 return True, []
             return False, [p for _, parts in results for p in parts]
         if self.loose:
-            return False, [p for a in args for p in self.parts_of(a)]
+            # text already made from the exception passes through; the bare exception object handed to a
+            # helper (`handlers[kind](exc, context)`) says nothing about what the helper sends
+            return False, [p for a in args for p in self.parts_of(a)
+                           if not (isinstance(p, ast.Name) and p.id in self.sources)]
         return False, []
 
     def parts_of(self, node: ast.expr | None, loose: bool = False) -> list[ast.expr]:
