@@ -159,10 +159,13 @@ def exception_kind(names: list[str], imports: dict[str, str] | None = None) -> s
             kinds.append("user")
         else:
             kinds.append("unknown")
+    if any(n.rsplit(".", 1)[-1] in ("Exception", "BaseException") for n in names):
+        return "internal"
+    if "user" in kinds:
+        # `except (TypeError, ValueError)` around parsing input: the handler is about bad input
+        return "user"
     if "internal" in kinds:
         return "internal"
-    if kinds and all(k == "user" for k in kinds):
-        return "user"
     return "unknown"
 
 
