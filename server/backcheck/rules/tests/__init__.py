@@ -1,0 +1,1 @@
+"""Test coverage rules: routes that no test exercises."""
