@@ -156,3 +156,13 @@ def test_the_checked_code_is_never_imported_or_run(tmp_path: Path, capsys) -> No
     code, out, _ = run(capsys, "routes", str(tmp_path), "--no-cache")
     assert "/orders" in out
     assert not marker.exists()
+
+
+def test_test_and_agent_pass_their_own_options(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "backcheck", "test", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "--failed" in done.stdout
+    env = {k: v for k, v in __import__("os").environ.items() if k != "ANTHROPIC_API_KEY"}
+    done = subprocess.run([sys.executable, "-m", "backcheck", "agent", "run", "--workspace", str(tmp_path), "x"],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and "ANTHROPIC_API_KEY" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
