@@ -48,12 +48,18 @@ from __future__ import annotations
 import ast
 import re
 
+from backcheck.rules.api.textscan import match_lines, spans
 from backcheck.rules.base import FileContext, Rule
 
 # A file holds a database call worth a closer look (checked once per file, on its whole text).
 _SINK_TEXT = re.compile(
     r"\.(?:execute|executemany|executescript|raw|extra|exec_driver_sql|read_sql\w*)\s*\(|\btext\s*\(|RawSQL\s*\(",
 )
+# Substrings every file with a database call holds (a fast test before any regex runs).
+_SINK_WORDS = ("execute", "text(", "raw(", "extra(", "RawSQL", "read_sql")
+# SQL in a string literal: a statement's first word after the quote, or a clause keyword in capitals.
+_SQL_TEXT = re.compile(r"""["'(]\s*(?:select|insert|update|delete|with|merge|replace|upsert)\s|"""
+                       r"""\b(?:SELECT|FROM|WHERE|VALUES|INSERT|UPDATE|DELETE)\b""", re.IGNORECASE)
 # Methods that run SQL text handed to them as the first argument.
 _EXECUTE = {"execute", "executemany", "executescript", "exec_driver_sql", "mogrify"}
 # Calls whose first argument is SQL by definition, whatever the receiver.
@@ -61,10 +67,10 @@ _SQL_FUNCS = {"text", "RawSQL", "read_sql", "read_sql_query", "literal_column"}
 _SQL_WORDS = re.compile(
     r"^\s*\(?\s*(select|insert|update|delete|with|create|drop|alter|replace|merge|upsert|truncate|pragma|"
     r"exec|call|grant|begin|set|show|describe|explain)\b|\b(from|where|into|values|join|order\s+by|group\s+by)\b",
-    re.I,
+    re.IGNORECASE,
 )
 # Interpolated names that hold identifiers chosen by the code, not request input.
-_SAFE_NAME = re.compile(r"(table|schema|placeholder|qmarks|marks|db_name|database)", re.I)
+_SAFE_NAME = re.compile(r"(table|schema|placeholder|qmarks|marks|db_name|database)", re.IGNORECASE)
 _CONSTANT = re.compile(r"^_?[A-Z][A-Z0-9_]*$")
 _NUMERIC_CASTS = {"int", "float", "len", "bool", "Decimal", "round", "abs"}
 
@@ -143,7 +149,7 @@ _BRACES = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 # What may come right before a value in SQL (a comparison, a list of values, a LIMIT ...).
 _VALUE_BEFORE = re.compile(
     r"(=|<|>|[-+*/]|\b(?:like|ilike|in|values|limit|offset|between|then|else|when|is|not|any|regexp|rlike|glob|"
-    r"match|against|top|set))\s*$", re.I)
+    r"match|against|top|set))\s*$", re.IGNORECASE)
 
 
 def in_value(before: str) -> bool:
@@ -375,17 +381,20 @@ class SqlBuiltFromString(Rule):
 
     def __init__(self) -> None:
         self._file: FileContext | None = None
-        self._active = False
+        self._lines: list[int] = []
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if ctx.func is not None:
             return  # nested functions are read with their outer function
         if self._file is not ctx:
             self._file = ctx
-            self._active = bool(_SINK_TEXT.search(ctx.text)) and not _is_test_or_migration(ctx.path) and not any(
+            text = ctx.text
+            active = any(s in text for s in _SINK_WORDS) and _SQL_TEXT.search(text) and \
+                not _is_test_or_migration(ctx.path) and not any(
                 v.startswith("alembic") or v == "django.db.migrations" for v in ctx.facts.imports.values()
             )
-        if not self._active:
+            self._lines = match_lines(ctx.text, _SINK_TEXT) if active else []
+        if not self._lines or not spans(self._lines, node.lineno, node.end_lineno or node.lineno):
             return
         scope = _Scope(node)
         reported: set[tuple[int, int]] = set()

@@ -56,8 +56,10 @@ from collections.abc import Iterable
 
 from backcheck.diagnostics import Finding
 from backcheck.index.project import Project
+from backcheck.rules.api.textscan import match_lines, spans
 from backcheck.rules.base import FileContext, Rule
 
+_UPLOAD_WORDS = ("File", "FILES", "request.files", "MAX_CONTENT_LENGTH")
 _UPLOAD_TEXT = re.compile(r"UploadFile|request\.files|request\.FILES|\bFile\(|MAX_CONTENT_LENGTH")
 _SIZE_NAME = re.compile(r"(^|_|\.)(size|length|content_length|st_size|bytes)$|max_|_max|limit|MAX|LIMIT", re.IGNORECASE)
 _TYPE_NAME = re.compile(r"content_type|mimetype|mime|extension|suffix|allowed|ALLOWED|whitelist|allowlist|accept|"
@@ -192,7 +194,7 @@ class UploadWithoutLimits(Rule):
 
     def __init__(self) -> None:
         self._file: FileContext | None = None
-        self._active = False
+        self._lines: list[int] = []
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
@@ -200,10 +202,11 @@ class UploadWithoutLimits(Rule):
             return
         if self._file is not ctx:
             self._file = ctx
-            self._active = bool(_UPLOAD_TEXT.search(ctx.text))
-            if self._active and re.search(r"""\[\s*["']MAX_CONTENT_LENGTH["']\s*\]\s*=""", ctx.text):
+            text = ctx.text
+            self._lines = match_lines(text, _UPLOAD_TEXT) if any(w in text for w in _UPLOAD_WORDS) else []
+            if self._lines and re.search(r"""\[\s*["']MAX_CONTENT_LENGTH["']\s*\]\s*=""", ctx.text):
                 ctx.remember(self, (0, [], [], [], True, False, False, []))  # an app-wide body size limit
-        if not self._active:
+        if not self._lines or not spans(self._lines, node.lineno, node.end_lineno or node.lineno):
             return
         upload = _Upload(node)
         if not upload.names and not (upload.size or upload.kind) or not upload.names and not upload.params:

@@ -89,6 +89,10 @@ _DUMPERS = {"vars", "model_to_dict", "asdict", "jsonable_encoder", "to_dict"}
 _ENV = {"os.environ", "environ", "app.config", "current_app.config", "settings.__dict__", "os.environ.copy",
         "os.environ.items", "dict(os.environ)"}
 _SECRET_TYPES = {"SecretStr", "SecretBytes"}
+# Annotation names that are never project schemas: no need to resolve them.
+_PLAIN_TYPES = {"str", "int", "float", "bool", "bytes", "list", "dict", "set", "tuple", "List", "Dict", "Set",
+                "Tuple", "Optional", "Union", "Any", "None", "datetime", "date", "time", "UUID", "Decimal",
+                "Literal", "Annotated", "Sequence", "Mapping", "EmailStr", "HttpUrl", "AnyUrl", "Field"}
 _SCHEMA_BASE = re.compile(r"(Serializer|Schema)$")
 _MA_BASE = re.compile(r"(^|\.)ma\.(Schema|ModelSchema|SQLAlchemySchema|SQLAlchemyAutoSchema)$")
 _MA_FIELDS = re.compile(r"(^|\.)fields\.\w+$|^(field_for|auto_field|Nested|Method|Function|Pluck)$")
@@ -176,6 +180,7 @@ class _Check:
         self.models: Models = models_of(project)
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, int, int]] = set()
+        self._schema_memo: dict[tuple[str, str, bool], list[tuple]] = {}
 
     # -- helpers -------------------------------------------------------------------------------------
 
@@ -238,32 +243,43 @@ class _Check:
 
     def _model_fields(self, route: Route, facts: FileFacts, cls: ClassFacts, reset: bool, excluded: set[str],
                       included: set[str], seen: set[tuple[str, str]], depth: int) -> None:
-        key = (facts.path, cls.qualname)
-        if key in seen or depth > 3:
-            return
-        seen.add(key)
+        for owner_facts, owner, name, fragment, top in self._secrets_of(facts, cls, reset):
+            if top and (name in excluded or included and name not in included):
+                continue
+            self.report(
+                owner_facts.path, self.field_position(owner_facts, owner, name),
+                f"`{name}` of {owner.name} is sent to clients: it is in the response model of "
+                f"{'/'.join(route.methods)} {route.path}; drop it from the model or mark it Field(exclude=True)",
+                field=name, model=owner.name, route=route.path, fragment=fragment,
+            )
+
+    def _secrets_of(self, facts: FileFacts, cls: ClassFacts, reset: bool) -> list[tuple]:
+        """Secret fields a schema class sends, nested schemas included (memoised per class):
+        (owner facts, owner class, field, fragment, whether it is a field of `cls` itself)."""
+        key = (facts.path, cls.qualname, reset)
+        known = self._schema_memo.get(key)
+        if known is not None:
+            return known
+        self._schema_memo[key] = []  # a schema nesting itself stops here
         model = self.models.by_key.get((facts.path, cls.name))
         if model is not None and model.kind in ("sqlalchemy", "django"):
-            return  # an ORM class is not a response schema (FastAPI refuses it)
+            return []  # an ORM class is not a response schema (FastAPI refuses it)
+        out: list[tuple] = []
         for name, (owner_facts, owner, raw) in _schema_fields(self.project, facts, cls).items():
-            if depth == 0 and (name in excluded or included and name not in included):
-                continue
             annotation, value = raw[1], raw[2]
             if _excluded_field(annotation, value):
                 continue
             fragment = self.kind(name, reset)
             if fragment:
-                self.report(
-                    owner_facts.path, self.field_position(owner_facts, owner, name),
-                    f"`{name}` of {owner.name} is sent to clients: it is in the response model of "
-                    f"{'/'.join(route.methods)} {route.path}; drop it from the model or mark it "
-                    "Field(exclude=True)",
-                    field=name, model=owner.name, route=route.path,
-                )
+                out.append((owner_facts, owner, name, fragment, True))
             for inner in _names_in(annotation, []):
+                if inner.rsplit(".", 1)[-1] in _PLAIN_TYPES:
+                    continue
                 found = self.project.resolve(owner_facts, inner)
                 if found and found[1] == "class":
-                    self._model_fields(route, found[0], found[2], reset, set(), set(), seen, depth + 1)
+                    out.extend((*entry[:4], False) for entry in self._secrets_of(found[0], found[2], reset))
+        self._schema_memo[key] = out
+        return out
 
     # -- DRF serializers -----------------------------------------------------------------------------
 
