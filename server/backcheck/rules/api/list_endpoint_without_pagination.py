@@ -112,13 +112,13 @@ class ListEndpointWithoutPagination(Rule):
         analysis = _Analysis(project, models, self.code)
         seen: set[tuple[str, int]] = set()
         for route in project.routes:
-            if not _collection_get(route) or _detail_path(route.path):
+            if not _collection_get(route):
                 continue
             facts = project.files.get(route.file)
             if facts is None:
                 continue
             finding = None
-            if route.cls is not None and route.framework == "django":
+            if route.cls is not None and route.framework == "django" and not _detail_path(route.path):
                 finding = self._drf(project, analysis, facts, route)
             if finding is None and route.handler is not None and (route.cls is None or
                                                                    route.handler.name in ("get", "list")):

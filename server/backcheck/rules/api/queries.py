@@ -25,7 +25,7 @@ _SA_ONE = {"first", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or
            "exists", "delete", "update", "get_or_404", "first_or_404", "one_or_404", "fetchone", "execute_many",
            "paginate"}
 _SA_RUN = {"scalars", "execute", "exec"}
-_SQL_LIMIT = re.compile(r"\b(limit|top\s+\d|fetch\s+first|fetch\s+next|rownum)\b", re.I)
+_SQL_LIMIT = re.compile(r"\b(limit|top\s+\d|fetch\s+first|fetch\s+next|rownum)\b", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -88,6 +88,9 @@ def classify(project: Project, models: Models, facts: FileFacts, func: FuncFacts
         inner = inner_calls(func, call)
         model, name = _model_arg(models, facts, inner, ("query",))
         return Query(call, model, name, method in _SA_MANY and method not in _SA_ONE, bounded, "sqlalchemy")
+    raw = raw_rows(func, call)
+    if raw is not None:
+        return raw
     run = next((p for p in _SA_RUN if f".{p}()" in chain or (chain.endswith(f".{p}") and p == "scalars")), None)
     if run is not None and (method in _SA_MANY | _SA_ONE or method == run):
         inner = inner_calls(func, call)
@@ -108,6 +111,38 @@ def classify(project: Project, models: Models, facts: FileFacts, func: FuncFacts
         many = method in _SA_MANY and method not in _SA_ONE
         return Query(call, model, name, many, bounded or statement_bounded, "sqlalchemy")
     return None
+
+
+_SELECT = re.compile(r"^\s*\(?\s*select\b.*?\bfrom\s+[\"`\[]?(\w+)", re.IGNORECASE | re.DOTALL)
+
+
+def _sql_text(func: FuncFacts, value: Any) -> str | None:
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return value.value
+    if isinstance(value, Ref) and isinstance(func.locals.get(value.name), Const):
+        return _sql_text(func, func.locals[value.name])
+    return None
+
+
+def raw_rows(func: FuncFacts, call: CallV) -> Query | None:
+    """`cursor.execute("SELECT ... FROM t").fetchall()`, or `fetchall()` after such an execute on the same
+    cursor: a DB-API read of every matching row (the code asked for all of them, not `fetchone()`)."""
+    if short(call.func) != "fetchall":
+        return None
+    receiver = call.func[: -len(".fetchall")]
+    statement = None
+    if receiver.endswith(".execute()"):
+        runner = next((c for c in inner_calls(func, call) if c.func == receiver[:-2] and c.args), None)
+        statement = runner.args[0] if runner else None
+    else:
+        earlier = [c for c in func.calls if c.func == f"{receiver}.execute" and c.args and
+                   (c.line, c.col) < (call.line, call.col)]
+        statement = earlier[-1].args[0] if earlier else None
+    sql = _sql_text(func, statement) if statement is not None else None
+    match = _SELECT.match(sql) if sql else None
+    if match is None or _SQL_LIMIT.search(sql or "") or re.search(r"\b(count|sum|avg|min|max)\s*\(", sql or "", re.IGNORECASE):
+        return None
+    return Query(call, None, match.group(1), True, False, "raw")
 
 
 def sliced(value: Any) -> bool:
