@@ -85,7 +85,7 @@ _TEMPLATES = frozenset({"render", "render_template", "render_to_response", "Temp
 _DICT_CALLS = {"jsonify", "dict"}
 _MASKS = re.compile(r"(mask|redact|obfuscat|censor|hash|digest|truncate|last4|partial)", re.IGNORECASE)
 _MESSAGES = re.compile(r"(^|\.)(flash|messages\.(success|info|warning|error|debug|add_message))$")
-_DUMPERS = {"vars", "model_to_dict", "asdict", "jsonable_encoder", "to_dict"}
+_DUMPERS = {"vars", "model_to_dict", "asdict", "jsonable_encoder"}
 _ENV = {"os.environ", "environ", "app.config", "current_app.config", "settings.__dict__", "os.environ.copy",
         "os.environ.items", "dict(os.environ)"}
 _SECRET_TYPES = {"SecretStr", "SecretBytes"}
@@ -460,6 +460,10 @@ class _Check:
         if route.framework == "fastapi" and route.extra.get("response_model") is None and handler.returns is None:
             for value in handler.return_values:
                 self._instance(route, facts, handler, value, handler, label, "returned without a response_model")
+                if isinstance(value, Map):  # {"user": user}: jsonable_encoder sends every column too
+                    for item in value.values:
+                        self._instance(route, facts, handler, item, handler, label,
+                                       "in a returned dict without a response_model")
 
     def _messages(self, route: Route, handler: FuncFacts, reset: bool, label: str) -> None:
         for call in handler.calls:
@@ -500,6 +504,30 @@ class _Check:
             self._instance(route, facts, handler, call.args[0], call, label, f"{method}()")
         elif method == "values" and not call.args and ".objects" in call.func:
             self._instance(route, facts, handler, call, call, label, ".values()")
+        elif "." in call.func and "()" not in call.func:
+            self._model_method(route, facts, handler, call, label)
+
+    def _model_method(self, route: Route, facts: FileFacts, handler: FuncFacts, call: CallV, label: str) -> None:
+        """`user.to_dict()` where the model's own method puts a secret column in the dict it returns."""
+        receiver, _, method = call.func.rpartition(".")
+        found = value_model(self.project, self.models, facts, handler, Ref(receiver))
+        if found is None or found[0] is None:
+            return
+        model = found[0]
+        owner = self.project.find_method(model.facts, model.cls, method)
+        if owner is None:
+            return
+        owner_facts, _cls, func = owner
+        for value in returned(func).values:
+            if not isinstance(value, Map):
+                continue
+            for key, item in zip(value.keys, value.values):
+                if isinstance(key, Const) and isinstance(key.value, str) and self.matcher.strong(key.value) \
+                        and not _masked(item):
+                    self.report(route.file, call, f"{label} returns {model.name}.{method}(), which includes "
+                                f"`{key.value}` ({owner_facts.path}); leave secrets out of what it returns",
+                                key=key.value, function=handler.qualname)
+                    return
 
     def _instance(self, route: Route, facts: FileFacts, handler: FuncFacts, value: Any, where: Any, label: str,
                   how: str) -> None:
