@@ -4,7 +4,7 @@ handed to `scalars()` / `execute()` / `exec()`)."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import libcst as cst
 import libcst.helpers

@@ -48,7 +48,7 @@ from __future__ import annotations
 import ast
 import re
 
-from backcheck.rules.api.textscan import match_lines, spans
+from backcheck.rules.api.textscan import PerFile, match_lines, spans
 from backcheck.rules.base import FileContext, Rule
 
 # A file holds a database call worth a closer look (checked once per file, on its whole text).
@@ -372,6 +372,15 @@ def _labels(node: ast.AST) -> list[str]:
     return [_label(node)]
 
 
+def _sink_lines(ctx: FileContext) -> list[int]:
+    """Lines of a file that call a SQL sink, when the file holds SQL text and is not a migration or test."""
+    text = ctx.text
+    active = any(s in text for s in _SINK_WORDS) and _SQL_TEXT.search(text) and \
+        not _is_test_or_migration(ctx.path) and not any(
+            v.startswith("alembic") or v == "django.db.migrations" for v in ctx.facts.imports.values())
+    return match_lines(text, _SINK_TEXT) if active else []
+
+
 class SqlBuiltFromString(Rule):
     code = "BC802"
     name = "sql-built-from-string"
@@ -380,21 +389,13 @@ class SqlBuiltFromString(Rule):
     node_types = (ast.FunctionDef, ast.AsyncFunctionDef)
 
     def __init__(self) -> None:
-        self._file: FileContext | None = None
-        self._lines: list[int] = []
+        self._lines = PerFile(_sink_lines)
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         if ctx.func is not None:
             return  # nested functions are read with their outer function
-        if self._file is not ctx:
-            self._file = ctx
-            text = ctx.text
-            active = any(s in text for s in _SINK_WORDS) and _SQL_TEXT.search(text) and \
-                not _is_test_or_migration(ctx.path) and not any(
-                v.startswith("alembic") or v == "django.db.migrations" for v in ctx.facts.imports.values()
-            )
-            self._lines = match_lines(ctx.text, _SINK_TEXT) if active else []
-        if not self._lines or not spans(self._lines, node.lineno, node.end_lineno or node.lineno):
+        lines = self._lines.get(ctx)
+        if not lines or not spans(lines, node.lineno, node.end_lineno or node.lineno):
             return
         scope = _Scope(node)
         reported: set[tuple[int, int]] = set()

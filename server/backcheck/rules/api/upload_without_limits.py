@@ -56,7 +56,7 @@ from collections.abc import Iterable
 
 from backcheck.diagnostics import Finding
 from backcheck.index.project import Project
-from backcheck.rules.api.textscan import match_lines, spans
+from backcheck.rules.api.textscan import PerFile, match_lines, spans
 from backcheck.rules.base import FileContext, Rule
 
 _UPLOAD_WORDS = ("File", "FILES", "request.files", "MAX_CONTENT_LENGTH")
@@ -193,20 +193,21 @@ class UploadWithoutLimits(Rule):
     node_types = (ast.FunctionDef, ast.AsyncFunctionDef)
 
     def __init__(self) -> None:
-        self._file: FileContext | None = None
-        self._lines: list[int] = []
+        self._lines = PerFile(self._upload_lines)
+
+    def _upload_lines(self, ctx: FileContext) -> list[int]:
+        text = ctx.text
+        lines = match_lines(text, _UPLOAD_TEXT) if any(w in text for w in _UPLOAD_WORDS) else []
+        if lines and re.search(r"""\[\s*["']MAX_CONTENT_LENGTH["']\s*\]\s*=""", text):
+            ctx.remember(self, (0, [], [], [], True, False, False, []))  # an app-wide body size limit
+        return lines
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         if ctx.func is not None:
             return
-        if self._file is not ctx:
-            self._file = ctx
-            text = ctx.text
-            self._lines = match_lines(text, _UPLOAD_TEXT) if any(w in text for w in _UPLOAD_WORDS) else []
-            if self._lines and re.search(r"""\[\s*["']MAX_CONTENT_LENGTH["']\s*\]\s*=""", ctx.text):
-                ctx.remember(self, (0, [], [], [], True, False, False, []))  # an app-wide body size limit
-        if not self._lines or not spans(self._lines, node.lineno, node.end_lineno or node.lineno):
+        lines = self._lines.get(ctx)
+        if not lines or not spans(lines, node.lineno, node.end_lineno or node.lineno):
             return
         upload = _Upload(node)
         if not upload.names and not (upload.size or upload.kind) or not upload.names and not upload.params:

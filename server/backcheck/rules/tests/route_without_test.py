@@ -54,6 +54,7 @@ from typing import Any
 from backcheck.diagnostics import Finding
 from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FStr, Map, Ref, Seq, Sub
 from backcheck.index.project import Project, Route
+from backcheck.rules.api.textscan import PerFile
 from backcheck.rules.base import FileContext, Rule
 
 _REVERSE = {"reverse", "reverse_lazy", "url_for", "url_path_for", "resolve_url"}
@@ -123,15 +124,11 @@ class RouteWithoutTest(Rule):
     fix_applicability = "unsafe"
 
     def __init__(self) -> None:
-        self._file: FileContext | None = None
-        self._active = False
+        self._in_tests = PerFile(lambda ctx: is_test_file(ctx.path, ctx.settings.test_paths))
 
     def visit(self, node: ast.AST, ctx: FileContext) -> None:
         # f-strings in tests keep their whole shape (the facts keep only their leading text)
-        if self._file is not ctx:
-            self._file = ctx
-            self._active = is_test_file(ctx.path, ctx.settings.test_paths)
-        if self._active:
+        if self._in_tests.get(ctx):
             assert isinstance(node, ast.JoinedStr)
             template = _template(node)
             if "/" in template:
