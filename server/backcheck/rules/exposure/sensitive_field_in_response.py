@@ -508,26 +508,55 @@ class _Check:
             self._model_method(route, facts, handler, call, label)
 
     def _model_method(self, route: Route, facts: FileFacts, handler: FuncFacts, call: CallV, label: str) -> None:
-        """`user.to_dict()` where the model's own method puts a secret column in the dict it returns."""
+        """A project function or model method whose returned dict holds a secret: `user.to_dict()`,
+        `User.get_all_users_debug()` (followed two calls deep)."""
         receiver, _, method = call.func.rpartition(".")
+        target: tuple[FileFacts, FuncFacts] | None = None
         found = value_model(self.project, self.models, facts, handler, Ref(receiver))
-        if found is None or found[0] is None:
+        if found is not None and found[0] is not None:
+            owner = self.project.find_method(found[0].facts, found[0].cls, method)
+            target = (owner[0], owner[2]) if owner else None
+        if target is None and receiver.split(".")[0] in facts.imports or receiver in facts.classes:
+            resolved = self.project.resolve(facts, call.func)
+            target = (resolved[0], resolved[2]) if resolved and resolved[1] == "function" else None
+        if target is None:
             return
-        model = found[0]
-        owner = self.project.find_method(model.facts, model.cls, method)
-        if owner is None:
-            return
-        owner_facts, _cls, func = owner
-        for value in returned(func).values:
-            if not isinstance(value, Map):
-                continue
-            for key, item in zip(value.keys, value.values):
-                if isinstance(key, Const) and isinstance(key.value, str) and self.matcher.strong(key.value) \
-                        and not _masked(item):
-                    self.report(route.file, call, f"{label} returns {model.name}.{method}(), which includes "
-                                f"`{key.value}` ({owner_facts.path}); leave secrets out of what it returns",
-                                key=key.value, function=handler.qualname)
-                    return
+        secret = self._returns_secret(target[0], target[1], 0, set())
+        if secret is not None:
+            key, where = secret
+            self.report(route.file, call, f"{label} returns {call.func}(), whose result includes `{key}` "
+                        f"({where}); leave secrets out of what it returns", key=key, function=handler.qualname)
+
+    def _returns_secret(self, facts: FileFacts, func: FuncFacts, depth: int,
+                        seen: set[tuple[str, str]]) -> tuple[str, str] | None:
+        """(key, where) of a secret key in a dict a function returns, itself or through its own calls."""
+        ident = (facts.path, func.qualname)
+        if ident in seen or depth > 2:
+            return None
+        seen.add(ident)
+        reach = returned(func, opaque=_TEMPLATES)
+        for value in reach.values:
+            if isinstance(value, Map):
+                for key, item in zip(value.keys, value.values):
+                    if isinstance(key, Const) and isinstance(key.value, str) and self.matcher.strong(key.value) \
+                            and not _masked(item):
+                        return key.value, f"{func.qualname}() in {facts.path}"
+        owner_class = facts.classes.get(func.qualname.split(".")[0]) if "." in func.qualname else None
+        for name in sorted(reach.names):
+            plain = name.replace("()", "")
+            head, _, attr = plain.rpartition(".")
+            callee = None
+            if head == "self" and owner_class is not None:
+                found = self.project.find_method(facts, owner_class, attr)
+                callee = (found[0], found[2]) if found else None
+            elif head and (head.split(".")[0] in facts.imports or head in facts.classes):
+                found = self.project.resolve(facts, plain)
+                callee = (found[0], found[2]) if found and found[1] == "function" else None
+            if callee is not None:
+                inner = self._returns_secret(callee[0], callee[1], depth + 1, seen)
+                if inner is not None:
+                    return inner
+        return None
 
     def _instance(self, route: Route, facts: FileFacts, handler: FuncFacts, value: Any, where: Any, label: str,
                   how: str) -> None:
