@@ -52,9 +52,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from backcheck.diagnostics import Finding
-from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Map, Ref
+from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Map, Ref, Seq, Sub
 from backcheck.index.project import Project, Route
 from backcheck.rules.api.flow import loop_bindings, returned, short
 from backcheck.rules.api.queries import Query, bounded_chain, classify, sliced, sql_limited
@@ -213,9 +214,8 @@ class _Analysis:
         for call in func.calls:
             if bounded_chain(call.func) or _PAGINATES.search(call.func):
                 return True
-        for value in [*func.return_values, *func.locals.values()]:
-            if sliced(value):
-                return True
+        if any(_has_slice(v) for v in [*func.return_values, *func.locals.values()]):
+            return True
         if any(_PAGE_WORDS.match(p.name.lstrip("*")) and p.name in func.reads for p in func.params):
             return True
         return sql_limited(func)
@@ -300,6 +300,23 @@ class _Analysis:
             if name and not name.startswith("rest_framework."):
                 return True
         return False
+
+
+def _has_slice(value: Any, depth: int = 0) -> bool:
+    """A slice anywhere in a value: `list(qs[:limit])`, `{"rows": rows[offset:offset + size]}`."""
+    if depth > 6 or value is None:
+        return False
+    if sliced(value):
+        return True
+    if isinstance(value, CallV):
+        return any(_has_slice(a, depth + 1) for a in [*value.args, *value.kwargs.values()])
+    if isinstance(value, Map):
+        return any(_has_slice(v, depth + 1) for v in value.values)
+    if isinstance(value, Seq):
+        return any(_has_slice(v, depth + 1) for v in value.items)
+    if isinstance(value, Sub):
+        return _has_slice(value.value, depth + 1)
+    return False
 
 
 def _passes_page(call: CallV) -> bool:

@@ -62,12 +62,52 @@ def _model_arg(models: Models, facts: FileFacts, calls: list[CallV], names: tupl
     return None, ""
 
 
-def classify(project: Project, models: Models, facts: FileFacts, func: FuncFacts, call: CallV) -> Query | None:
+def _starts_query(call: CallV) -> bool:
+    plain = call.func.replace("()", "")
+    return ".objects." in f".{plain}." or "query()" in call.func or (
+        len(plain.split(".")) >= 3 and plain.split(".")[1] == "query" and plain[:1].isupper())
+
+
+def _refined(project: Project, models: Models, facts: FileFacts, func: FuncFacts, call: CallV,
+             depth: int) -> Query | None:
+    """`qs.filter(...)` on a local queryset: `qs = Model.objects.filter(...)` (or `q = db.query(M)`) earlier,
+    maybe refined in place (`qs = qs.filter(...)`, whose first binding the facts no longer hold)."""
+    head, _, rest = call.func.partition(".")
+    if not rest or head not in func.locals or depth > 2:
+        return None
+    method = short(call.func)
+    bound = func.locals[head]
+    root = None
+    if isinstance(bound, CallV) and not bound.func.startswith(head + ".") and bound is not call:
+        root = bound
+    elif isinstance(bound, CallV):
+        others = [v for k, v in func.locals.items() if k != head]
+        earlier = [c for c in func.calls if (c.line, c.col) < (call.line, call.col) and _starts_query(c)
+                   and not any(v is c for v in others)]
+        root = earlier[-1] if earlier else None
+    if root is None:
+        return None
+    base = classify(project, models, facts, func, root, depth + 1)
+    if base is None:
+        return None
+    if base.orm == "django":
+        many = method in _DJANGO_MANY and method not in _DJANGO_ONE
+    else:
+        many = method in _SA_MANY and method not in _SA_ONE
+    return Query(call, base.model, base.model_name, many, base.bounded or bool(_BOUNDED_CHAIN.search(call.func + "(")),
+                 base.orm)
+
+
+def classify(project: Project, models: Models, facts: FileFacts, func: FuncFacts, call: CallV,
+             depth: int = 0) -> Query | None:
     """A read of rows, with the model it reads and whether it returns many rows, else None."""
     chain = call.func
     method = short(chain)
     plain = chain.replace("()", "").replace("[]", "")
     bounded = bool(_BOUNDED_CHAIN.search(chain + "("))
+    refined = _refined(project, models, facts, func, call, depth)
+    if refined is not None:
+        return refined
     if ".objects." in f".{plain}." and "." in plain:
         head = plain.split(".objects")[0]
         model = models.model_named(facts, head)
