@@ -119,8 +119,17 @@ def _open_quick_fix_menu(code_server, page):
     raise AssertionError(f"Ctrl+. kept answering 'No code actions available'\n{code_server.logs()}")
 
 
+def _filter_problems(page, text: str) -> None:
+    """Type into the Problems panel's filter: the list is virtualised, so rows far down are not in the DOM."""
+    box = page.locator('.markers-panel-container input, input[placeholder^="Filter (e.g. text"]').first
+    if box.count() == 0:
+        box = page.locator('input[placeholder^="Filter (e.g. text"]').first
+    box.fill(text)
+
+
 def test_problems_panel_shows_finding_and_quick_fix_clears_it(code_server, page, target):
     line, column = target["line"], target["column"]
+    _filter_problems(page, "BC101")
     markers = page.locator(".markers-panel .monaco-list-row", has_text="BC101")
     mine = markers.filter(has_text=f"[Ln {line}, Col {column}]")
     _with_logs(

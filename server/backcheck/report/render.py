@@ -51,8 +51,7 @@ def render_text(result: ScanResult, root: Path, color: bool = False) -> str:
         severity = rule.severity if rule else "warning"
         code = f"\033[1;31m{f.code}\033[0m" if color and severity == "error" else (
             f"\033[1;33m{f.code}\033[0m" if color else f.code)
-        fixable = " [*]" if rule and rule.fix_title else ""
-        out.append(f"{f.path}:{f.line}:{col}: {code}{fixable} {f.message} ({rule.name if rule else ''})")
+        out.append(f"{f.path}:{f.line}:{col}: {code} {f.message} ({rule.name if rule else ''})")
     for error in result.errors:
         out.append(f"{error.path}: cannot check: {error.message}")
     counts: dict[str, int] = {}
@@ -63,8 +62,10 @@ def render_text(result: ScanResult, root: Path, color: bool = False) -> str:
         out.append("")
         out.append(f"Found {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} "
                    f"({by_code}) in {result.files_checked} files.")
-        out.append("[*] has a quick fix in the editor. Run `backcheck rule CODE` to read why a rule matters "
-                   "and what to write instead.")
+        fixable = sorted(c for c in counts if (r := rules.get(c)) is not None and r.fix_title)
+        if fixable:
+            out.append(f"Quick fixes in the editor (or `--format json`) for {', '.join(fixable)} where one applies.")
+        out.append("Run `backcheck rule CODE` to read why a rule matters and what to write instead.")
     else:
         out.append(f"All clear: no findings in {result.files_checked} files.")
     if result.errors:
