@@ -244,15 +244,23 @@ class Engine:
             self.results.pop(rel, None)
             self._hashes.pop(rel, None)
             return None
+        self._forget(rel, hashlib.blake2b(data, digest_size=16).hexdigest())
         result = self.index_bytes(rel, data)
         self.results[rel] = result
         return result
+
+    def _forget(self, rel: str, digest: str) -> None:
+        """Drop the cached result of a file's previous content, so a day of edits does not pile up."""
+        old = self._hashes.get(rel)
+        if old and old != digest and old not in (d for p, d in self._hashes.items() if p != rel):
+            self._cache.pop(old, None)
 
     def update_text(self, rel: str, text: str) -> FileResult:
         """Re-index an editor buffer's text (no size or encoding checks needed)."""
         self._project = None
         data = text.encode("utf-8", errors="surrogatepass")
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        self._forget(rel, digest)
         self._hashes[rel] = digest
         result = self._cached(digest)
         if result is None or (result.facts is not None and result.facts.path != rel):
