@@ -74,20 +74,32 @@ class FastAPIIndex:
                         return kind
         return None
 
-    def collect_routers(self) -> None:
+    def _constructors(self) -> set[str]:
+        """Short names that can build an app or router: FastAPI, APIRouter and project subclasses of them."""
+        names = {"FastAPI", "APIRouter"}
         for facts in self.project.files.values():
-            if "fastapi" not in " ".join(facts.imports.values()) and not any(
-                "fastapi" in v for v in facts.imports.values()
+            if not any(v.startswith("fastapi") for v in facts.imports.values()) and not any(
+                base.rsplit(".", 1)[-1] in names for cls in facts.classes.values() for base in cls.bases
             ):
-                # a router module may build its router from a project subclass; keep checking cheaply
-                if not facts.imports:
-                    continue
+                continue
+            for cls in facts.classes.values():
+                if any(self._kind_of_callee(facts, base) for base in cls.bases if base):
+                    names.add(cls.name)
+        return names
+
+    def collect_routers(self) -> None:
+        if not any(v.startswith("fastapi") for f in self.project.files.values() for v in f.imports.values()):
+            return  # no FastAPI in the project: nothing can build an app or a router
+        constructors = self._constructors()
+        for facts in self.project.files.values():
+            if not facts.imports:
+                continue
             scopes = [facts.assigns.items()]
             for func in facts.all_functions():
                 scopes.append(((k, (v, func.line)) for k, v in func.locals.items()))
             for scope in scopes:
                 for name, (value, _line) in scope:
-                    if not isinstance(value, CallV):
+                    if not isinstance(value, CallV) or value.func.rsplit(".", 1)[-1] not in constructors:
                         continue
                     kind = self._kind_of_callee(facts, value.func)
                     if kind is None:
