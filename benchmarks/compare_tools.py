@@ -252,7 +252,7 @@ def run_bandit(app_dir: Path) -> ToolRun:
 def semgrep_setup_hint(semgrep: Path, rules: Path) -> str:
     return (
         f"semgrep not measured: need {semgrep} and {rules}/python. Get them with:\n"
-        f"  python3 -m venv {semgrep.parent.parent} && {semgrep.parent}/pip install semgrep\n"
+        f"  python3 -m venv {DEFAULT_SEMGREP.parent.parent} && {DEFAULT_SEMGREP.parent}/pip install semgrep\n"
         f"  git clone https://github.com/semgrep/semgrep-rules {rules}\n"
         "(or pass --semgrep / --semgrep-rules; set --no-semgrep to skip it quietly)"
     )
