@@ -557,19 +557,29 @@ def delegated_auth(project: Project, facts: FileFacts, func: FuncFacts, judge: A
     return "hands over to " + ", ".join(dict.fromkeys(reasons))
 
 
+_AUTH_EXCEPTION = re.compile(
+    r"(Unauthori[sz]ed|Forbidden|PermissionDenied|NotAuthenticated|AuthenticationFailed|InvalidToken|"
+    r"Credential|LoginRequired|AuthError|AuthenticationError|Unauthenticated|NotAuthori[sz]ed|AccessDenied)"
+)
+
+
 def rejects_with_auth_status(func: FuncFacts) -> bool:
     """Whether a function raises or aborts with 401/403 (or an authentication exception)."""
     for exc in func.raises:
         if isinstance(exc, CallV) and _status_is_auth([*exc.args, *exc.kwargs.values()]):
             return True
         name = exc.name if isinstance(exc, Ref) else exc.func if isinstance(exc, CallV) else ""
-        if re.search(r"(Unauthori[sz]ed|Forbidden|PermissionDenied|NotAuthenticated|AuthenticationFailed|"
-                     r"InvalidToken|Credentials|LoginRequired|AuthError|AuthenticationError)", name):
+        if _AUTH_EXCEPTION.search(name):
             return True
     for call in func.calls:
         if call.func.rsplit(".", 1)[-1] == "abort" and _status_is_auth(call.args):
             return True
     return False
+
+
+def status_is_auth(values: list[Any]) -> bool:
+    """Whether any of the values is a 401/403 status (a literal or a named constant)."""
+    return _status_is_auth(values)
 
 
 def _status_is_auth(values: list[Any]) -> bool:

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from backcheck.index import authcommon as ac
 from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Map, Ref, Seq, Sub
 from backcheck.index.project import Project, Route
 
@@ -26,7 +27,7 @@ _VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "trace"}
 # Library dependencies recognised by name (fastapi-users, auth0, custom packages): current_user(...), ...
 _AUTHISH = re.compile(r"(current_(active_)?(super)?user|authenticat|require_(user|auth|login|role|scope)|"
                       r"verify_(token|jwt|api_key|key)|get_(current|auth)|auth_required|login_required|"
-                      r"jwt_required|check_(token|auth|permission)|permission)", re.I)
+                      r"jwt_required|check_(token|auth|permission)|permission)", re.IGNORECASE)
 
 
 @dataclass
@@ -416,7 +417,7 @@ class FastAPIIndex:
             if bound is None and name:
                 found = self.project.resolve(facts, name)
                 bound = found[2][0] if found and found[1] == "assign" else None
-            if isinstance(bound, CallV) and _status_is_auth([*bound.args, *bound.kwargs.values()]):
+            if isinstance(bound, CallV) and ac.status_is_auth([*bound.args, *bound.kwargs.values()]):
                 return f"{func.name} (rejects with 401/403)"
         return None
 
@@ -449,25 +450,14 @@ class FastAPIIndex:
 
 
 def raises_auth_error(func: FuncFacts) -> bool:
-    """Whether a function raises (or aborts with) 401/403."""
-    for exc in func.raises:
-        if isinstance(exc, CallV) and _status_is_auth([*exc.args, *exc.kwargs.values()]):
-            return True
-        if isinstance(exc, (Ref, CallV)):
-            name = exc.name if isinstance(exc, Ref) else exc.func
-            if re.search(r"(Unauthori[sz]ed|Forbidden|PermissionDenied|NotAuthenticated|AuthenticationFailed|"
-                         r"InvalidToken|Credential|Unauthenticated|NotAuthori[sz]ed|AccessDenied)", name):
-                return True
-    for call in func.calls:
-        if call.func.rsplit(".", 1)[-1] == "abort" and _status_is_auth(call.args):
-            return True
-    return "auth_status" in func.flags and bool(func.raises)
+    """Whether a function raises (or aborts with) 401/403, or compares against those codes and raises."""
+    return ac.rejects_with_auth_status(func) or ("auth_status" in func.flags and bool(func.raises))
 
 
 _ISSUES_CREDENTIALS = re.compile(r"(login|log_in|signin|sign_in|signup|sign_up|register|token|refresh|"
-                                 r"password|otp|mfa|2fa)", re.I)
+                                 r"password|otp|mfa|2fa)", re.IGNORECASE)
 _CREDENTIAL_READS = re.compile(r"(token|authori[sz]ation|credential|signature|api_?key|jwt|bearer|"
-                               r"is_authenticated|verify)", re.I)
+                               r"is_authenticated|verify)", re.IGNORECASE)
 
 
 def _reads_credentials(func: FuncFacts) -> bool:
@@ -475,15 +465,6 @@ def _reads_credentials(func: FuncFacts) -> bool:
     return any(_CREDENTIAL_READS.search(name) for name in func.reads) or any(
         _CREDENTIAL_READS.search(call.func) for call in func.calls
     )
-
-
-def _status_is_auth(values: list[Any]) -> bool:
-    for value in values:
-        if isinstance(value, Const) and value.value in (401, 403):
-            return True
-        if isinstance(value, Ref) and re.search(r"HTTP_40[13]|UNAUTHORIZED|FORBIDDEN", value.name):
-            return True
-    return False
 
 
 def _annotation_type(annotation: Any) -> Any:
@@ -505,4 +486,4 @@ def find_routes(project: Project) -> list[Route]:
     return FastAPIIndex(project).routes()
 
 
-__all__ = ["find_routes", "FastAPIIndex", "raises_auth_error", "Map"]
+__all__ = ["FastAPIIndex", "Map", "find_routes", "raises_auth_error"]
