@@ -9,7 +9,7 @@ import re
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from backcheck.index.facts import (
     CallV,
@@ -98,12 +98,13 @@ class Models:
         self.by_key: dict[tuple[str, str], Model] = {}
         self.by_name: dict[str, list[Model]] = {}
         self._kind_memo: dict[tuple[str, str], str | None] = {}
+        memo = _FileModels.of(project)
         for facts in project.files.values():
-            for cls in facts.classes.values():
-                model = self._build(facts, cls)
-                if model is not None:
-                    self.by_key[(facts.path, cls.name)] = model
-                    self.by_name.setdefault(cls.name, []).append(model)
+            if not facts.classes:
+                continue
+            for model in memo.models(self, facts):
+                self.by_key[(facts.path, model.cls.name)] = model
+                self.by_name.setdefault(model.cls.name, []).append(model)
 
     # -- discovery -----------------------------------------------------------------------------------
 
@@ -244,6 +245,68 @@ class Models:
 
     def all(self) -> Iterable[Model]:
         return self.by_key.values()
+
+
+class _Recorder(Project):
+    """A view of a project that notes every module its name lookups consult (shares the project's maps)."""
+
+    def __init__(self, project: Project):
+        self.__dict__.update(project.__dict__)  # shares the project's maps instead of rebuilding them
+        self.seen: dict[str, FileFacts] = {}
+
+    def module(self, name: str) -> FileFacts | None:
+        found = Project.module(self, name)
+        if found is not None:
+            self.seen[found.path] = found
+        return found
+
+
+class _FileModels:
+    """Each file's models, kept across project models while no file they were read from has changed.
+
+    An edit re-indexes a file into a new FileFacts object, so an entry is current while the file and every
+    module its classes' bases were resolved through are the very same objects, and no module was added or
+    removed (which could make a failed lookup succeed)."""
+
+    _BY_ROOT: ClassVar[dict[str, _FileModels]] = {}
+
+    def __init__(self) -> None:
+        self.shape: frozenset[tuple[str, str]] = frozenset()
+        # path -> (facts, models, {path: facts consulted})
+        self.entries: dict[str, tuple[FileFacts, list[Model], dict[str, FileFacts]]] = {}
+
+    @classmethod
+    def of(cls, project: Project) -> _FileModels:
+        memo = cls._BY_ROOT.pop(project.root, None) or cls()
+        if len(cls._BY_ROOT) >= 4:
+            cls._BY_ROOT.pop(next(iter(cls._BY_ROOT)))  # keep only the roots used most recently
+        cls._BY_ROOT[project.root] = memo
+        shape = frozenset((name, facts.path) for name, facts in project.modules.items())
+        if shape != memo.shape:
+            memo.shape, memo.entries = shape, {}
+        elif len(memo.entries) > len(project.files):
+            memo.entries = {p: e for p, e in memo.entries.items() if p in project.files}
+        return memo
+
+    def models(self, models: Models, facts: FileFacts) -> list[Model]:
+        files = models.project.files
+        entry = self.entries.get(facts.path)
+        if entry is not None and entry[0] is facts and all(files.get(p) is f for p, f in entry[2].items()):
+            return entry[1]
+        recorder = _Recorder(models.project)
+        recorder.seen[facts.path] = facts
+        found: list[Model] = []
+        real, models.project = models.project, recorder
+        models._kind_memo = {}  # each file's kinds from its own walks, the same whichever files are rebuilt
+        try:
+            for cls in facts.classes.values():
+                model = models._build(facts, cls)
+                if model is not None:
+                    found.append(model)
+        finally:
+            models.project = real
+        self.entries[facts.path] = (facts, found, recorder.seen)
+        return found
 
 
 _CACHE: weakref.WeakKeyDictionary[Project, Models] = weakref.WeakKeyDictionary()

@@ -215,39 +215,75 @@ def _strings(value: Any, out: list[str], depth: int = 0) -> None:
         _strings(value.value, out, depth + 1)
 
 
+# Per-file test requests, keyed by path and kept only while the file keeps the same facts object (an edit
+# re-indexes the file into a new one), so an edit re-reads only the edited test file.
+_REQUESTS: dict[str, tuple[FileFacts, list[str], set[str]]] = {}
+# The regex for each normalised test string (None when it proves nothing), shared by every pass.
+_PATTERNS: dict[str, re.Pattern[str] | None] = {}
+
+
+def _file_requests(facts: FileFacts) -> tuple[list[str], set[str]]:
+    """Strings and route names one test file's facts hold, memoised while its facts object stays current."""
+    found = _REQUESTS.get(facts.path)
+    if found is not None and found[0] is facts:
+        return found[1], found[2]
+    texts: list[str] = []
+    names: set[str] = set()
+    texts.extend(e for e in facts.rule_data.get("BC901", ()) if isinstance(e, str))
+    calls = list(facts.calls)
+    for value, _line in facts.assigns.values():
+        _strings(value, texts)
+    for func in facts.all_functions():
+        calls.extend(func.calls)
+        for value in func.locals.values():
+            _strings(value, texts)
+    for cls in facts.classes.values():
+        for value in cls.attrs.values():
+            if not isinstance(value, (tuple, ClassFacts)):
+                _strings(value, texts)
+    for call in calls:
+        last = call.func.rsplit(".", 1)[-1]
+        if last in _REVERSE and call.args and isinstance(call.args[0], Const) and isinstance(call.args[0].value, str):
+            name = call.args[0].value
+            names.add(name)
+            names.add(name.rsplit(":", 1)[-1])
+            names.add(name.rsplit(".", 1)[-1])
+        _strings(call, texts)
+    texts = list(dict.fromkeys(texts))
+    _REQUESTS[facts.path] = (facts, texts, names)
+    return texts, names
+
+
+def _text_pattern(text: str) -> re.Pattern[str] | None:
+    """The path pattern a test string stands for, or None when it is not a path that proves anything."""
+    if text in _PATTERNS:
+        return _PATTERNS[text]
+    pattern = None
+    path = _normalise(text)
+    # a template with no literal segment (`f"{base}/{pk}/"`) could be any route: it proves nothing
+    if path is not None and (path == "/" or re.search(r"[A-Za-z0-9]", path.replace(_HOLE, ""))):
+        pattern = _pattern(path)
+    if len(_PATTERNS) > 200_000:
+        _PATTERNS.clear()
+    _PATTERNS[text] = pattern
+    return pattern
+
+
 def _requested(tests: list[FileFacts]) -> tuple[list[re.Pattern[str]], set[str]]:
     """Path patterns and route names the tests ask for."""
+    if len(_REQUESTS) > 4 * len(tests) + 1000:
+        _REQUESTS.clear()  # another project's files, or many deleted ones: start over
     texts: list[str] = []
     names: set[str] = set()
     for facts in tests:
-        texts.extend(e for e in facts.rule_data.get("BC901", ()) if isinstance(e, str))
-        calls = list(facts.calls)
-        for value, _line in facts.assigns.values():
-            _strings(value, texts)
-        for func in facts.all_functions():
-            calls.extend(func.calls)
-            for value in func.locals.values():
-                _strings(value, texts)
-        for cls in facts.classes.values():
-            for value in cls.attrs.values():
-                if not isinstance(value, (tuple, ClassFacts)):
-                    _strings(value, texts)
-        for call in calls:
-            last = call.func.rsplit(".", 1)[-1]
-            if last in _REVERSE and call.args and isinstance(call.args[0], Const) and isinstance(call.args[0].value, str):
-                name = call.args[0].value
-                names.add(name)
-                names.add(name.rsplit(":", 1)[-1])
-                names.add(name.rsplit(".", 1)[-1])
-            _strings(call, texts)
+        file_texts, file_names = _file_requests(facts)
+        texts.extend(file_texts)
+        names |= file_names
     patterns = []
     for text in dict.fromkeys(texts):
-        path = _normalise(text)
-        # a template with no literal segment (`f"{base}/{pk}/"`) could be any route: it proves nothing
-        if path is not None and (path == "/" or re.search(r"[A-Za-z0-9]", path.replace(_HOLE, ""))):
-            pattern = _pattern(path)
-            if pattern is not None:
-                patterns.append(pattern)
+        pattern = _text_pattern(text)
+        if pattern is not None:
+            patterns.append(pattern)
     return patterns, names
 
 
