@@ -87,3 +87,16 @@ def test_add_note_dialog(seeded: Path, snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(_app(seeded), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_agent_task_dialog(seeded: Path, snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        app: BackcheckApp = pilot.app
+        await app.wait_for(lambda: app.state.loaded)
+        await pilot.press("g")
+        for widget in app.screen.query("Input"):
+            widget.cursor_blink = False  # a blinking cursor would make the picture flaky
+        app.screen.query_one("#agent-task").value = "Add paginated GET /orders with tests"
+        await pilot.pause()
+
+    assert snap_compare(_app(seeded), terminal_size=(80, 24), run_before=run_before)

@@ -7,7 +7,9 @@ messages; the handlers here merge them into :class:`AppState` and ask panels to 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import subprocess  # nosec B404 - only for TimeoutExpired while waiting on the agent process
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -24,10 +26,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
+from backcheck_tui.agent_process import AgentProcess, last_line, start_agent
 from backcheck_tui.checklist import ChecklistItem, Signals, build_checklist, gather_signals
 from backcheck_tui.messages import (
     ActionDone,
     ActionFailed,
+    AgentProcessExited,
     ChecklistComputed,
     PhaseChosen,
     SignalsReady,
@@ -42,6 +46,7 @@ from backcheck_tui.messages import (
 )
 from backcheck_tui.screens.dialogs import (
     AddNoteScreen,
+    AgentTaskScreen,
     NewTaskScreen,
     NoteDraft,
     PhasePickerScreen,
@@ -81,6 +86,9 @@ class BackcheckApp(App[None]):
         Binding("o", "add_note", "Add note"),
         Binding("t", "run_tests", "Run tests"),
         Binding("f", "rerun_failed", "Re-run failed"),
+        Binding("g", "agent_task", "Agent task",
+                tooltip="Start an agent task in the background; it keeps running after q "
+                        "(s stops it)"),
         Binding("x", "cancel_tests", "Cancel run", show=False),
         Binding("s", "stop_agent", "Stop agent", show=False),
         Binding("c", "check", "Re-check", show=False),
@@ -115,6 +123,7 @@ class BackcheckApp(App[None]):
         self.checklist: list[ChecklistItem] = []
         self.test_cancel: threading.Event | None = None
         self.test_running = False
+        self.agent_process: AgentProcess | None = None
         self._stored_checklist: str | None = None
         self._locked = False
         self._update = asyncio.Event()
@@ -314,6 +323,11 @@ class BackcheckApp(App[None]):
             text += f" · tests ✗{run.failed + run.errors}"
         elif run is not None and run.status == "passed":
             text += " · tests ✓"
+        proc = self.agent_process
+        if proc is not None and proc.running():
+            text += f" · agent running (pid {proc.pid})"
+        elif proc is not None and proc.popen.returncode:
+            text += f" · agent failed (exit {proc.popen.returncode})"
         return text
 
     def status(self, text: str, level: str = "info") -> None:
@@ -552,6 +566,61 @@ class BackcheckApp(App[None]):
         self.status(self._store_text())
         self._updated()
 
+    def action_agent_task(self) -> None:
+        """Ask for a task and start ``backcheck agent run`` on it in the background."""
+        proc = self.agent_process
+        if proc is not None and proc.running():
+            self.notify(f"The agent task started here is still running (pid {proc.pid}); "
+                        "press s to stop it first.", severity="warning")
+            return
+        self.push_screen(AgentTaskScreen(), self._start_agent)
+
+    def _start_agent(self, task: str | None) -> None:
+        if not task:
+            return
+        try:
+            proc = start_agent(self.workspace, task)
+        except OSError as exc:
+            self.notify(f"Could not start the agent: {exc}", title="Agent", severity="error")
+            self.status(f"Agent not started: {exc}", "error")
+            return
+        self.agent_process = proc
+        self.state.pinned = False  # follow the task the agent creates
+        self.query_one("#tabs", TabbedContent).active = "agent"
+        self.status(f"Agent task started (pid {proc.pid}); output in "
+                    f"{proc.log_path.relative_to(self.workspace)}")
+        self._agent_waiter(proc)
+        self._updated()
+
+    @work(thread=True, group="agent-process", name="agent process")
+    def _agent_waiter(self, proc: AgentProcess) -> None:
+        """Wait for the agent process to exit and post how it ended."""
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            try:
+                code = proc.popen.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                continue
+            self.post_message(AgentProcessExited(proc.pid, code, last_line(proc.log_path),
+                                                 str(proc.log_path)))
+            return
+
+    @on(AgentProcessExited)
+    def _agent_exited(self, message: AgentProcessExited) -> None:
+        if self._shutting_down():
+            return
+        log = message.log_path
+        with contextlib.suppress(ValueError):
+            log = str(Path(log).relative_to(self.workspace))
+        if message.returncode == 0:
+            self.notify("The agent task finished.", title="Agent")
+            self.status(f"Agent task finished; its output is in {log}")
+        else:
+            text = message.last_line or f"the agent exited with code {message.returncode}"
+            self.notify(text, title="Agent task failed", severity="error")
+            self.status(f"Agent task failed (exit {message.returncode}); see {log}", "error")
+        self._updated()
+
     def action_stop_agent(self) -> None:
         """Ask the running agent of this task to stop."""
         run = self.state.agent_run
@@ -617,6 +686,8 @@ class BackcheckApp(App[None]):
                             self.action_rerun_failed)
         yield SystemCommand("Cancel test run", "Interrupt the running tests (x)",
                             self.action_cancel_tests)
+        yield SystemCommand("Agent task", "Start an agent task in the background; it keeps "
+                            "running after quitting (g)", self.action_agent_task)
         yield SystemCommand("Stop agent", "Ask the running agent to stop (s)",
                             self.action_stop_agent)
         yield SystemCommand("Re-check checklist", "Re-run git, backcheck and ruff (c)",

@@ -122,3 +122,14 @@ class PhaseChosen(Message):
 
 class StopAgentPressed(Message):
     """The person pressed the agent panel's stop button."""
+
+
+class AgentProcessExited(Message):
+    """An agent process the TUI started has exited; ``last_line`` is the end of its log."""
+
+    def __init__(self, pid: int, returncode: int, last_line: str, log_path: str) -> None:
+        super().__init__()
+        self.pid = pid
+        self.returncode = returncode
+        self.last_line = last_line
+        self.log_path = log_path

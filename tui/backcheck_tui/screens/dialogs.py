@@ -49,6 +49,37 @@ class NewTaskScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class AgentTaskScreen(ModalScreen[str | None]):
+    """Asks what the agent should do; Enter starts it in the background, Escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="agent-task-dialog"):
+            yield Label("Agent task", classes="dialog-title")
+            yield Static("What should the agent build? It works through the ten phases in the "
+                         "background; the Agent panel shows it live and s stops it.",
+                         classes="hint")
+            yield Input(placeholder="e.g. Add paginated GET /orders with tests", id="agent-task")
+            yield Static("", id="agent-task-error", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Start", id="start", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    @on(Input.Submitted, "#agent-task")
+    @on(Button.Pressed, "#start")
+    def _start(self) -> None:
+        task = self.query_one("#agent-task", Input).value.strip()
+        if not task:
+            self.query_one("#agent-task-error", Static).update("Say what the agent should do.")
+            return
+        self.dismiss(task)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 @dataclass(frozen=True)
 class NoteDraft:
     """What the add-note dialog collected."""

@@ -112,8 +112,8 @@ class AgentPanel(Vertical):
             self._last_id = 0
             if not messages:
                 log.mount(Static(Content.styled(
-                    "No agent activity for this task. Start an agent task from your editor "
-                    "or with: backcheck agent run \"TASK\"", "$foreground-muted"), classes="empty"))
+                    "No agent activity for this task. Press g to start an agent task, or start "
+                    "one from your editor or with: backcheck agent run \"TASK\"", "$foreground-muted"), classes="empty"))
         new = [m for m in messages if m.id > self._last_id]
         if new:
             log.query(".empty").remove()
