@@ -165,7 +165,7 @@ async def test_checklist_panel_in_the_app(tmp_path: Path, run_app) -> None:
         assert items["research"].state == "fail"
         assert items["auth"].state in ("ok", "fail", "unknown")
         labels = [str(n.label) for n in app.query_one("#checklist-tree", Tree).root.children]
-        assert any("Research completed" in lbl for lbl in labels)
+        assert any("Research done for this task" in lbl for lbl in labels)
         await pilot.press("o")
         app.screen.query_one("#note-title").value = "Auth for orders"
         app.screen.query_one("#note-sources").value = "https://fastapi.tiangolo.com/tutorial/security/"

@@ -72,16 +72,16 @@ class Signals:
     computed_at: float = 0.0
 
 
-#: Checklist items that come from backcheck rule families: (key, seed title, code prefixes).
+#: Checklist items that come from backcheck rule families: (key, title, code prefixes).
 RULE_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("auth", "All routes have authentication", ("BC1",)),
-    ("validation", "Input validation is comprehensive", ("BC2",)),
-    ("transactions", "Service layer uses transactions where needed", ("BC3",)),
-    ("audit", "Activity logging captures all state changes", ("BC4",)),
-    ("errors", "Error messages leak no sensitive information", ("BC5",)),
-    ("exposure", "Sensitive data is never exposed", ("BC6",)),
+    ("auth", "Every route checks who is calling", ("BC1",)),
+    ("validation", "Request input passes through a schema", ("BC2",)),
+    ("transactions", "Multi-step writes run in one transaction", ("BC3",)),
+    ("audit", "Each state change leaves an audit record", ("BC4",)),
+    ("errors", "Errors reveal no internals", ("BC5",)),
+    ("exposure", "Responses carry no secrets", ("BC6",)),
     ("schema", "Indexes and reversible, safe migrations", ("BC7",)),
-    ("types", "Type system is satisfied (typed API contracts)", ("BC804",)),
+    ("types", "Handlers declare typed contracts", ("BC804",)),
 )
 
 
@@ -96,26 +96,26 @@ def build_checklist(
     items: list[ChecklistItem] = []
     # Research: a note recorded for this task, and every note cites at least one source.
     if task is None:
-        items.append(ChecklistItem("research", "Research completed", "unknown",
+        items.append(ChecklistItem("research", "Research done for this task", "unknown",
                                    "no task: press n to create one"))
-        items.append(ChecklistItem("sources", "Sources documented", "unknown", "no task"))
+        items.append(ChecklistItem("sources", "Research cites its sources", "unknown", "no task"))
     elif not notes:
-        items.append(ChecklistItem("research", "Research completed", "fail",
+        items.append(ChecklistItem("research", "Research done for this task", "fail",
                                    "no research note for this task: press o to add one"))
-        items.append(ChecklistItem("sources", "Sources documented", "fail", "no notes, no sources"))
+        items.append(ChecklistItem("sources", "Research cites its sources", "fail", "no notes, no sources"))
     else:
-        items.append(ChecklistItem("research", "Research completed", "ok",
+        items.append(ChecklistItem("research", "Research done for this task", "ok",
                                    f"{len(notes)} note{'s' if len(notes) != 1 else ''} recorded"))
         unsourced = [n for n in notes if not n.sources]
         n_sources = len({s for n in notes for s in n.sources})
         if unsourced:
             items.append(ChecklistItem(
-                "sources", "Sources documented", "fail",
+                "sources", "Research cites its sources", "fail",
                 f"{len(unsourced)} note(s) cite no URL",
                 tuple(Finding("(note)", 0, "", f"#{n.id} {n.title}") for n in unsourced),
             ))
         else:
-            items.append(ChecklistItem("sources", "Sources documented", "ok",
+            items.append(ChecklistItem("sources", "Research cites its sources", "ok",
                                        f"{n_sources} source URL{'s' if n_sources != 1 else ''} cited"))
 
     scope_text = _scope_text(signals)
@@ -153,7 +153,7 @@ def _rule_item(key: str, title: str, prefixes: tuple[str, ...], signals: Signals
 
 def _tests_item(run: TestRun | None, failed: Sequence[TestResult], signals: Signals | None,
                 scope_text: str) -> ChecklistItem:
-    title = "Tests cover critical paths and pass"
+    title = "Tests reach the routes and pass"
     untested = tuple(f for f in (signals.findings or []) if f.code == "BC901") if signals else ()
     if run is None:
         return ChecklistItem("tests", title, "unknown", "no test run yet: press t to run the tests",
@@ -176,7 +176,7 @@ def _tests_item(run: TestRun | None, failed: Sequence[TestResult], signals: Sign
 
 
 def _lint_item(signals: Signals | None, scope_text: str) -> ChecklistItem:
-    title = "Code follows formatting and linting rules"
+    title = "ruff is clean on the changed files"
     if signals is None or signals.ruff is None:
         return ChecklistItem("lint", title, "running", "running ruff…")
     ruff = signals.ruff
@@ -193,7 +193,7 @@ def _lint_item(signals: Signals | None, scope_text: str) -> ChecklistItem:
 
 
 def _docs_item(task: Task | None, signals: Signals | None) -> ChecklistItem:
-    title = "Documentation is updated"
+    title = "Task write-up in docs/tasks"
     if task is None:
         return ChecklistItem("docs", title, "unknown", "no task")
     if signals is None:
