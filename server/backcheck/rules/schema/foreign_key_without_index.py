@@ -45,7 +45,7 @@ import ast
 from collections.abc import Iterable
 
 from backcheck.diagnostics import Finding
-from backcheck.index.facts import CallV, Const, Ref
+from backcheck.index.facts import CallV, Const, FileFacts, Ref
 from backcheck.index.project import Project
 from backcheck.rules.base import FileContext, Rule
 from backcheck.rules.schema.models import models_of
@@ -124,14 +124,10 @@ class ForeignKeyWithoutIndex(Rule):
     def check_project(self, project: Project) -> Iterable[Finding]:
         models = models_of(project)
         module_indexes: set[tuple[str, str]] = set()
-        for facts, call in project.all_calls():
-            if call.func.rsplit(".", 1)[-1] == "Index":
-                for arg in call.args[1:2]:
-                    if isinstance(arg, Ref) and "." in arg.name:
-                        owner, _, column = arg.name.rpartition(".")
-                        module_indexes.add((owner.split(".")[0], column))
-                    elif isinstance(arg, Const) and isinstance(arg.value, str):
-                        module_indexes.add(("", arg.value))
+        if len(_INDEXES) > 2 * len(project.files) + 1000:
+            _INDEXES.clear()  # another project's files, or many deleted ones: start over
+        for facts in project.files.values():
+            module_indexes |= _file_indexes(facts)
         for facts in project.files.values():
             for entry in facts.rule_data.get(self.code, ()):
                 _kind, class_name, columns, covered = entry
@@ -167,6 +163,28 @@ class ForeignKeyWithoutIndex(Rule):
         if not call:
             return None
         return add_keyword(text, call, "index", "True", "Add index=True", self.fix_applicability)
+
+
+# Each file's `Index(...)` columns, kept while the file keeps the same facts object (an edit makes a new one).
+_INDEXES: dict[str, tuple[FileFacts, set[tuple[str, str]]]] = {}
+
+
+def _file_indexes(facts: FileFacts) -> set[tuple[str, str]]:
+    """(owner, column) of every `Index("name", Owner.column)` call in one file; ("", "column") for a string."""
+    found = _INDEXES.get(facts.path)
+    if found is not None and found[0] is facts:
+        return found[1]
+    out: set[tuple[str, str]] = set()
+    for call in [*facts.calls, *(c for func in facts.all_functions() for c in func.calls)]:
+        if call.func.rsplit(".", 1)[-1] == "Index":
+            for arg in call.args[1:2]:
+                if isinstance(arg, Ref) and "." in arg.name:
+                    owner, _, column = arg.name.rpartition(".")
+                    out.add((owner.split(".")[0], column))
+                elif isinstance(arg, Const) and isinstance(arg.value, str):
+                    out.add(("", arg.value))
+    _INDEXES[facts.path] = (facts, out)
+    return out
 
 
 __all__ = ["CallV", "ForeignKeyWithoutIndex"]

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from backcheck.diagnostics import Finding
@@ -144,6 +144,10 @@ class RouteWithoutTest(Rule):
         if not patterns and not names:
             return
         url_names = _url_names(project)
+        matcher = _any_of(patterns)
+        by_line: dict[tuple[str, int], list[Route]] = {}
+        for route in project.routes:
+            by_line.setdefault((route.file, route.line), []).append(route)
         seen: set[tuple[str, int]] = set()
         for route in project.routes:
             target = route.handler or route.cls
@@ -152,8 +156,7 @@ class RouteWithoutTest(Rule):
             key = (route.file, route.line)
             if key in seen:
                 continue
-            siblings = [r for r in project.routes if (r.file, r.line) == key]
-            if any(self._tested(r, patterns, names, url_names) for r in siblings):
+            if any(self._tested(r, matcher, names, url_names) for r in by_line[key]):
                 seen.add(key)
                 continue
             seen.add(key)
@@ -168,10 +171,9 @@ class RouteWithoutTest(Rule):
             finding.first_line = route.first_line
             yield finding
 
-    def _tested(self, route: Route, patterns: list[re.Pattern[str]], names: set[str],
+    def _tested(self, route: Route, matcher: Callable[[str], bool], names: set[str],
                 url_names: dict[tuple[str, int], set[str]]) -> bool:
-        sample = route_sample(route.path)
-        if any(p.match(sample) for p in patterns):
+        if matcher(route.path):
             return True
         own = {route.function, route.function.rsplit(".", 1)[-1]}
         endpoint = route.extra.get("endpoint")
@@ -285,6 +287,32 @@ def _requested(tests: list[FileFacts]) -> tuple[list[re.Pattern[str]], set[str]]
         if pattern is not None:
             patterns.append(pattern)
     return patterns, names
+
+
+def _any_of(patterns: list[re.Pattern[str]]) -> Callable[[str], bool]:
+    """Whether a route path's sample matches any of the patterns, as one regex built once per pattern set."""
+    key = tuple(p.pattern for p in patterns)
+    if _COMBINED.get("key") != key:
+        try:
+            combined = re.compile("|".join(f"(?:{p})" for p in key)) if key else None
+        except (re.error, RecursionError, OverflowError):
+            combined = None  # too large for one regex: test the patterns one by one
+        _COMBINED.update(key=key, combined=combined)
+    combined = _COMBINED["combined"]
+    seen: dict[str, bool] = {}
+
+    def matcher(path: str) -> bool:
+        if path not in seen:
+            sample = route_sample(path)
+            seen[path] = bool(combined.match(sample)) if combined is not None else \
+                any(p.match(sample) for p in patterns)
+        return seen[path]
+
+    return matcher
+
+
+# The last pattern set and its combined regex (the test strings rarely change between passes).
+_COMBINED: dict[str, Any] = {}
 
 
 def _url_names(project: Project) -> dict[tuple[str, int], set[str]]:
