@@ -188,6 +188,20 @@ class RouteWithoutTest(Rule):
             own |= url_names.get((route.file, route.cls.line), set())
         return bool(own & names)
 
+    def tests_for(self, project: Project, route: Route) -> list[str]:
+        """Test files whose requests reach the route, by path or by route name (hover shows them)."""
+        url_names = _url_names(project)
+        sample = route_sample(route.path)
+        found = []
+        for facts in project.files.values():
+            if not is_test_file(facts.path, project.settings.test_paths):
+                continue
+            texts, names = _file_requests(facts)
+            patterns = [p for t in dict.fromkeys(texts) if (p := _text_pattern(t)) is not None]
+            if any(p.match(sample) for p in patterns) or self._tested(route, lambda _path: False, names, url_names):
+                found.append(facts.path)
+        return sorted(found)
+
     def fix(self, finding: Finding, text: str, project: Project | None):
         from backcheck.fixes.test_stub import route_test_stub
 
