@@ -517,6 +517,16 @@ def decorator_class_checks(project: Project, facts: FileFacts, cls: Any, depth: 
     return wrapper_checks(project, found[0], found[2], depth + 1)
 
 
+def inline_call_auth(project: Project, facts: FileFacts, func: FuncFacts) -> str:
+    """How a call at the top of a handler authenticates the request (a project check it calls), or ""."""
+    for guard in guards_of(func):
+        if guard.kind == "call" and guard.top:
+            reason = call_authenticates(project, facts, guard.signal)
+            if reason:
+                return f"calls {reason} (line {guard.line})"
+    return ""
+
+
 def call_authenticates(project: Project, facts: FileFacts, callee: str, depth: int = 0) -> str:
     """Whether calling `callee` at the top of a handler turns anonymous requests away."""
     short = callee.rsplit(".", 1)[-1]

@@ -735,12 +735,7 @@ class DjangoIndex:
         return via
 
     def _inline_call(self, facts: FileFacts, func: FuncFacts) -> str:
-        for guard in ac.guards_of(func):
-            if guard.kind == "call" and guard.top:
-                reason = ac.call_authenticates(self.project, facts, guard.signal)
-                if reason:
-                    return f"calls {reason} (line {guard.line})"
-        return ""
+        return ac.inline_call_auth(self.project, facts, func)
 
     def _class_mixins_auth(self, facts: FileFacts, cls: ClassFacts) -> list[str]:
         if id(cls) not in self._mixins:

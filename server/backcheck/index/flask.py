@@ -510,12 +510,7 @@ class FlaskIndex:
         return items
 
     def _inline_call(self, facts: FileFacts, func: FuncFacts) -> str:
-        for guard in ac.guards_of(func):
-            if guard.kind == "call" and guard.top:
-                reason = ac.call_authenticates(self.project, facts, guard.signal)
-                if reason:
-                    return f"calls {reason} (line {guard.line})"
-        return ""
+        return ac.inline_call_auth(self.project, facts, func)
 
     def _hook_auth(self, chain: list[tuple[str, str]], endpoint: str, path: str) -> list[str]:
         via = []
