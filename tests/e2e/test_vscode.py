@@ -121,10 +121,14 @@ def _open_quick_fix_menu(code_server, page):
 
 def _filter_problems(page, text: str) -> None:
     """Type into the Problems panel's filter: the list is virtualised, so rows far down are not in the DOM."""
-    box = page.locator('.markers-panel-container input, input[placeholder^="Filter (e.g. text"]').first
-    if box.count() == 0:
-        box = page.locator('input[placeholder^="Filter (e.g. text"]').first
+    box = page.locator('.viewpane-filter input[placeholder^="Filter"], input[placeholder^="Filter (e.g. text"]').first
+    box.wait_for()
     box.fill(text)
+    # the list re-renders with only the matching rows; wait until the filter has taken
+    page.wait_for_function(
+        "t => [...document.querySelectorAll('input')].some(i => i.placeholder.startsWith('Filter') && i.value === t)",
+        arg=text,
+    )
 
 
 def test_problems_panel_shows_finding_and_quick_fix_clears_it(code_server, page, target):
