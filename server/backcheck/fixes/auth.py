@@ -15,7 +15,8 @@ import libcst.matchers as m
 
 from backcheck.diagnostics import Finding
 from backcheck.fixes import Fix, from_rewrite
-from backcheck.index.facts import CallV, Ref
+from backcheck.fixes.cst_nodes import add_import
+from backcheck.index.facts import Ref
 
 _VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "api_route", "route", "websocket"}
 
@@ -43,35 +44,6 @@ def project_auth_dependency(project) -> tuple[str, str] | None:
         return None
     # the most basic dependency (shortest chain to a scheme), then the most used: "is signed in", not "is admin"
     return min(counts, key=lambda key: (chain[key], -counts[key], key))
-
-
-def _bound(module: cst.Module, name: str) -> bool:
-    for stmt in module.body:
-        if m.matches(stmt, m.SimpleStatementLine(body=[m.ImportFrom()])):
-            node = stmt.body[0]
-            if isinstance(node.names, cst.ImportStar):
-                continue
-            if any((a.asname.name.value if a.asname else cst.helpers.get_full_name_for_node(a.name)) == name
-                   for a in node.names):
-                return True
-        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and stmt.name.value == name:
-            return True
-    return False
-
-
-def _add_import(module: cst.Module, source: str, name: str) -> cst.Module:
-    if _bound(module, name):
-        return module
-    line = cst.parse_statement(f"from {source} import {name}\n", config=module.config_for_parsing)
-    body = list(module.body)
-    position = 0
-    for index, stmt in enumerate(body):
-        if m.matches(stmt, m.SimpleStatementLine(body=[m.Import() | m.ImportFrom()])):
-            position = index + 1
-        elif index == 0 and m.matches(stmt, m.SimpleStatementLine(body=[m.Expr(m.SimpleString())])):
-            position = 1
-    body.insert(position, line)
-    return module.with_changes(body=body)
 
 
 class _FastAPIDependency(cst.CSTTransformer):
@@ -163,23 +135,23 @@ def require_auth(finding: Finding, text: str, project) -> Fix | None:
         source, dependency = found
         own = project.files.get(finding.path)
         changed = module.visit(_FastAPIDependency(function, dependency))
-        changed = _add_import(changed, "fastapi", "Depends")
+        changed = add_import(changed, "fastapi", "Depends")
         if own is None or own.module != source:
-            changed = _add_import(changed, source, dependency)
+            changed = add_import(changed, source, dependency)
         title = f"Require authentication: add Depends({dependency}) to the route"
     elif framework == "flask" and "." not in function:
-        changed = _add_import(module.visit(_AddDecorator(function, "login_required")), "flask_login", "login_required")
+        changed = add_import(module.visit(_AddDecorator(function, "login_required")), "flask_login", "login_required")
         title = "Require authentication: add @login_required"
     elif framework == "django":
         cls, _, _method = function.partition(".")
         if (finding.data.get("class_based") or "." in function) and finding.data.get("drf"):
-            changed = _add_import(module.visit(_AddPermission(cls)), "rest_framework.permissions", "IsAuthenticated")
+            changed = add_import(module.visit(_AddPermission(cls)), "rest_framework.permissions", "IsAuthenticated")
             title = "Require authentication: permission_classes = [IsAuthenticated]"
         elif finding.data.get("class_based") or "." in function:
-            changed = _add_import(module.visit(_AddMixin(cls)), "django.contrib.auth.mixins", "LoginRequiredMixin")
+            changed = add_import(module.visit(_AddMixin(cls)), "django.contrib.auth.mixins", "LoginRequiredMixin")
             title = "Require authentication: inherit LoginRequiredMixin"
         else:
-            changed = _add_import(module.visit(_AddDecorator(function, "login_required")),
+            changed = add_import(module.visit(_AddDecorator(function, "login_required")),
                                   "django.contrib.auth.decorators", "login_required")
             title = "Require authentication: add @login_required"
     else:
@@ -187,4 +159,4 @@ def require_auth(finding: Finding, text: str, project) -> Fix | None:
     return from_rewrite(title, "unsafe", text, changed.code)
 
 
-__all__ = ["require_auth", "project_auth_dependency", "CallV"]
+__all__ = ["project_auth_dependency", "require_auth"]

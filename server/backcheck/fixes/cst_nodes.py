@@ -148,8 +148,11 @@ def function_at(wrapper: MetadataWrapper, def_line: int) -> cst.FunctionDef | No
 
 
 def binds_name(module: cst.Module, name: str) -> bool:
-    """Whether a top-level import binds `name` (`from x import name`, `import name`)."""
+    """Whether the module binds `name` at top level: an import (`from x import name`, `import name`) or a
+    `def`/`class` of that name (importing over it would shadow the module's own)."""
     for statement in module.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == name:
+            return True
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
         for small in statement.body:
