@@ -517,6 +517,16 @@ def decorator_class_checks(project: Project, facts: FileFacts, cls: Any, depth: 
     return wrapper_checks(project, found[0], found[2], depth + 1)
 
 
+def kind_from_bases(found: tuple[FileFacts, str, Any] | None, kind_of: Any, depth: int) -> str | None:
+    """What a project class counts as by way of its bases: the first kind `kind_of(facts, base, depth)` names."""
+    if found and found[1] == "class":
+        for base in found[2].bases:
+            kind = kind_of(found[0], base, depth + 1)
+            if kind:
+                return kind
+    return None
+
+
 def inline_call_auth(project: Project, facts: FileFacts, func: FuncFacts) -> str:
     """How a call at the top of a handler authenticates the request (a project check it calls), or ""."""
     for guard in guards_of(func):

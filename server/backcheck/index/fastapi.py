@@ -67,12 +67,7 @@ class FastAPIIndex:
         if qualified in _ROUTER_TYPES:
             return "router"
         if depth < 4:
-            found = self.project.lookup(qualified)
-            if found and found[1] == "class":
-                for base in found[2].bases:
-                    kind = self._kind_of_callee(found[0], base, depth + 1)
-                    if kind:
-                        return kind
+            return ac.kind_from_bases(self.project.lookup(qualified), self._kind_of_callee, depth)
         return None
 
     def _constructors(self) -> set[str]:

@@ -90,11 +90,9 @@ class FlaskIndex:
             return "namespace"
         if depth < 4:
             found = self.project.lookup(qualified)
-            if found and found[1] == "class":
-                for base in found[2].bases:
-                    kind = self._kind(found[0], base, depth + 1)
-                    if kind:
-                        return kind
+            kind = ac.kind_from_bases(found, self._kind, depth)
+            if kind:
+                return kind
             if found and found[1] == "function":
                 # an app factory: `app = create_app()` holds whatever Flask app the factory builds
                 for value in found[2].locals.values():
