@@ -21,6 +21,26 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 @dataclass(slots=True)
+class AuthStep:
+    """One authentication candidate examined for a route, and what backcheck concluded about it.
+
+    The steps of a route, in the order they were examined, are its explanation: BC101 turns them into
+    LSP `relatedInformation`, hover and `backcheck routes --explain` print them.
+    """
+
+    kind: str  # "dependency", "decorator", "router", "include", "hook", "middleware", "mixin", "permission", "settings", "inline", "marker"
+    name: str  # the candidate as written or qualified: "get_current_user", "IsAuthenticated", "app.before_request"
+    file: str  # where it is declared or applied (project-relative); "" for a library name
+    line: int  # 1-based; 0 when unknown
+    verdict: str  # "authenticates", "conditional" or "open"
+    reason: str  # why, in a few words: "raises HTTPException(401)", "only when settings.LOGIN_REQUIRED"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "file": self.file, "line": self.line,
+                "verdict": self.verdict, "reason": self.reason}
+
+
+@dataclass(slots=True)
 class Route:
     """One reachable handler: a function, or one HTTP method of a class-based view."""
 
@@ -40,6 +60,18 @@ class Route:
     cls: ClassFacts | None = None
     # extra framework facts rules may read (response_model, router name, url name ...)
     extra: dict[str, Any] = field(default_factory=dict)
+    # every auth candidate examined, in order (see AuthStep)
+    auth_trail: list[AuthStep] = field(default_factory=list)
+    # when the only gate depends on a setting or on state: the condition that leaves the route open
+    # (auth stays False; BC101 reports it at a lower severity, `routes` shows "auth: conditional")
+    auth_condition: str = ""
+
+    @property
+    def auth_state(self) -> str:
+        """"authenticated", "conditional" or "open"."""
+        if self.auth:
+            return "authenticated"
+        return "conditional" if self.auth_condition else "open"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +84,8 @@ class Route:
             "auth": self.auth,
             "auth_via": self.auth_via,
             "public": self.public,
+            "auth_state": self.auth_state,
+            **({"auth_condition": self.auth_condition} if self.auth_condition else {}),
         }
 
     @property
