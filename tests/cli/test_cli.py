@@ -81,7 +81,8 @@ def test_routes_json(project: Path, capsys) -> None:
     code, out, _ = run(capsys, "routes", str(project), "--format", "json", "--no-cache")
     (route,) = json.loads(out)["routes"]
     assert route == {"file": "main.py", "line": 7, "function": "list_orders", "methods": ["GET"],
-                     "path": "/orders", "framework": "fastapi", "auth": False, "auth_via": [], "public": False}
+                     "path": "/orders", "framework": "fastapi", "auth": False, "auth_via": [], "public": False,
+                     "auth_state": "open"}
 
 
 def test_rules_and_rule_docs(capsys) -> None:
