@@ -24,20 +24,18 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 class AuthStep:
     """One authentication candidate examined for a route, and what backcheck concluded about it.
 
-    The steps of a route, in the order they were examined, are its explanation: BC101 turns them into
-    LSP `relatedInformation`, hover and `backcheck routes --explain` print them.
+    A route's steps, in the order they were examined, explain its verdict. No framework index fills
+    them yet; they are the data BC101's related information, hover and `routes --explain` are to show.
     """
 
-    kind: str  # "dependency", "decorator", "router", "include", "hook", "middleware", "mixin", "permission", "settings", "inline", "marker"
+    # "dependency", "decorator", "router", "include", "hook", "middleware", "mixin", "permission",
+    # "settings", "inline" or "marker"
+    kind: str
     name: str  # the candidate as written or qualified: "get_current_user", "IsAuthenticated", "app.before_request"
     file: str  # where it is declared or applied (project-relative); "" for a library name
     line: int  # 1-based; 0 when unknown
     verdict: str  # "authenticates", "conditional" or "open"
     reason: str  # why, in a few words: "raises HTTPException(401)", "only when settings.LOGIN_REQUIRED"
-
-    def as_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "file": self.file, "line": self.line,
-                "verdict": self.verdict, "reason": self.reason}
 
 
 @dataclass(slots=True)
@@ -63,7 +61,7 @@ class Route:
     # every auth candidate examined, in order (see AuthStep)
     auth_trail: list[AuthStep] = field(default_factory=list)
     # when the only gate depends on a setting or on state: the condition that leaves the route open
-    # (auth stays False; BC101 reports it at a lower severity, `routes` shows "auth: conditional")
+    # (auth stays False; no index sets it yet)
     auth_condition: str = ""
 
     @property
