@@ -6,12 +6,26 @@ or a function that raises 401/403, and callable class instances)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from backcheck.index import authcommon as ac
-from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Map, Ref, Seq, Sub
-from backcheck.index.project import Project, Route
+from backcheck.index import fastapi_gates as gates
+from backcheck.index.facts import (
+    CallV,
+    ClassFacts,
+    Const,
+    FileFacts,
+    FStr,
+    FuncFacts,
+    Map,
+    Ref,
+    Seq,
+    Sub,
+    Test,
+)
+from backcheck.index.fastapi_gates import AUTHENTICATES, CONDITIONAL, OPEN, Verdict
+from backcheck.index.project import AuthStep, Project, Route
 
 FRAMEWORK = "fastapi"
 _APP_TYPES = {"fastapi.FastAPI", "fastapi.applications.FastAPI"}
@@ -28,6 +42,28 @@ _VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "trace"}
 _AUTHISH = re.compile(r"(current_(active_)?(super)?user|authenticat|require_(user|auth|login|role|scope)|"
                       r"verify_(token|jwt|api_key|key)|get_(current|auth)|auth_required|login_required|"
                       r"jwt_required|check_(token|auth|permission)|permission)", re.IGNORECASE)
+# Auth primitives of libraries, by (qualified owner, attribute): the keyword that makes them optional.
+# An empty attribute means the instance itself is the dependency (fastapi-login's `LoginManager`).
+_LIBRARY_PRIMITIVES = {
+    ("fastapi_users.FastAPIUsers", "current_user"): ("optional", "fastapi-users"),
+    ("fastapi_users.fastapi_users.FastAPIUsers", "current_user"): ("optional", "fastapi-users"),
+    ("fastapi_login.LoginManager", ""): ("", "fastapi-login"),
+    ("fastapi_login.LoginManager", "optional"): ("", "fastapi-login"),
+    ("authx.AuthX", "access_token_required"): ("", "authx"),
+    ("authx.AuthX", "fresh_token_required"): ("", "authx"),
+    ("authx.AuthX", "refresh_token_required"): ("", "authx"),
+}
+# Calls on an injected fastapi-jwt-auth / AuthX object that reject a request without a valid token.
+_JWT_REQUIRED = {"jwt_required", "fresh_jwt_required", "jwt_refresh_token_required", "access_token_required"}
+_AUTH_EXCEPTION = re.compile(
+    r"(Unauthori[sz]ed|Forbidden|PermissionDenied|NotAuthenticated|AuthenticationFailed|InvalidToken|"
+    r"Credential|LoginRequired|AuthError|AuthenticationError|Unauthenticated|NotAuthori[sz]ed|AccessDenied)"
+)
+# Parameters and locals that hold configuration rather than request data.
+_CONFIG = re.compile(r"(settings|config|conf\b|options|environ|getenv)", re.IGNORECASE)
+_MAX_DEPTH = 14
+_UNKNOWN = object()
+_JWT_LIBRARIES = {"fastapi_jwt_auth", "async_fastapi_jwt_auth", "fastapi_another_jwt_auth", "authx"}
 
 
 @dataclass
@@ -36,7 +72,8 @@ class RouterObj:
     is_app: bool
     facts: FileFacts
     prefix: str = ""
-    dependencies: list[Any] = field(default_factory=list)
+    # (dependency marker, the module it is written in)
+    dependencies: list[tuple[Any, FileFacts]] = field(default_factory=list)
     # (parent key, include prefix, include dependencies, include facts)
     parents: list[tuple[tuple[str, str], str, list[Any], FileFacts]] = field(default_factory=list)
 
@@ -55,7 +92,7 @@ class FastAPIIndex:
     def __init__(self, project: Project):
         self.project = project
         self.routers: dict[tuple[str, str], RouterObj] = {}
-        self._auth_cache: dict[str, str | None] = {}
+        self._auth_cache: dict[str, Verdict] = {}
         self._in_progress: set[str] = set()
 
     # -- apps and routers ----------------------------------------------------------------------------
@@ -101,13 +138,27 @@ class FastAPIIndex:
                     if kind is None:
                         continue
                     key = (facts.module, name)
+                    deps = [(d, facts) for d in _seq(value.kwargs.get("dependencies"))]
                     self.routers[key] = RouterObj(
                         key=key,
                         is_app=kind == "app",
                         facts=facts,
                         prefix=self.project.static_str(facts, value.kwargs.get("prefix")) or "",
-                        dependencies=_seq(value.kwargs.get("dependencies")),
+                        dependencies=deps + self._subclass_dependencies(facts, value.func),
                     )
+
+    def _subclass_dependencies(self, facts: FileFacts, func: str) -> list[tuple[Any, FileFacts]]:
+        """`class UserRouter(APIRouter)` whose `__init__` passes `dependencies=[...]` to `super().__init__`."""
+        found = self.project.resolve(facts, func)
+        if not found or found[1] != "class":
+            return []
+        deps: list[tuple[Any, FileFacts]] = []
+        for owner_facts, owner in self.project.class_mro(found[0], found[2]):
+            init = owner.methods.get("__init__") if isinstance(owner, ClassFacts) else None
+            for call in init.calls if init else ():
+                if call.func.endswith("__init__") and call.func.startswith("super("):
+                    deps.extend((d, owner_facts) for d in _seq(call.kwargs.get("dependencies")))
+        return deps
 
     def router_key(self, facts: FileFacts, name: str) -> tuple[str, str] | None:
         """The router object a name refers to in a module (local, imported, or `module.router`)."""
@@ -144,7 +195,8 @@ class FastAPIIndex:
     def mounts(self, key: tuple[str, str], seen: frozenset = frozenset()) -> list[tuple[str, list[tuple[Any, FileFacts, str]]]]:
         """Every (path prefix, dependencies with their module and origin) chain from a router up to a root."""
         router = self.routers[key]
-        own_deps = [(d, router.facts, "router dependencies") for d in router.dependencies]
+        origin = "app dependencies" if router.is_app else "router dependencies"
+        own_deps = [(d, dep_facts, origin) for d, dep_facts in router.dependencies]
         if not router.parents or key in seen:
             return [(router.prefix, own_deps)]
         chains = []
@@ -169,9 +221,11 @@ class FastAPIIndex:
                 for decorator in func.decorators:
                     if isinstance(decorator, CallV):
                         out.extend(self._decorated(facts, func, decorator))
-            for call in [*facts.calls, *(c for f in facts.all_functions() for c in f.calls)]:
-                if call.func.endswith(".add_api_route") and len(call.args) >= 2:
-                    out.extend(self._added(facts, call))
+            calls = [(None, c) for c in facts.calls]
+            calls += [(f, c) for f in facts.all_functions() for c in f.calls]
+            for func, call in calls:
+                if call.func.endswith(".add_api_route"):
+                    out.extend(self._added(facts, call, func))
         return out
 
     def _decorated(self, facts: FileFacts, func: FuncFacts, decorator: CallV) -> list[Route]:
@@ -182,9 +236,7 @@ class FastAPIIndex:
         if key is None:
             return []
         raw_path = decorator.args[0] if decorator.args else decorator.kwargs.get("path")
-        path = self.project.static_str(facts, raw_path)
-        if path is None:
-            path = ""
+        path = self._path(facts, raw_path) if raw_path is not None else ""
         if verb in _VERBS:
             methods = [verb.upper()]
         elif verb.startswith("websocket"):
@@ -200,11 +252,13 @@ class FastAPIIndex:
         }
         return self._build(facts, func, key, path, methods, route_deps, extra)
 
-    def _param_router(self, facts: FileFacts, func: FuncFacts, owner: str) -> tuple[str, str] | None:
-        """`def setup(app: FastAPI): @app.get(...)`: an app or router handed to the enclosing function."""
-        if "." not in func.qualname:
+    def _param_router(self, facts: FileFacts, func: FuncFacts, owner: str,
+                      own: bool = False) -> tuple[str, str] | None:
+        """`def setup(app: FastAPI): @app.get(...)`: an app or router handed to the enclosing function
+        (`own`: to the function itself, for `app.add_api_route(...)` in its body)."""
+        if "." not in func.qualname and not own:
             return None
-        outer = facts.functions.get(func.qualname.split(".")[0])
+        outer = func if own else facts.functions.get(func.qualname.split(".")[0])
         if outer is None:
             return None
         for param in outer.params:
@@ -220,6 +274,13 @@ class FastAPIIndex:
         """A handler that rejects anonymous callers itself, or through a project function it calls first."""
         if raises_auth_error(func) and _reads_credentials(func):
             return "inline check (rejects with 401/403)"
+        injected = {p.name: p for p in func.params}
+        for call in func.calls:
+            head, _, attr = call.func.rpartition(".")
+            if attr in _JWT_REQUIRED and head in injected:
+                library = self.project.qualify(facts, _label(injected[head].annotation))
+                if library.split(".", 1)[0] in _JWT_LIBRARIES:
+                    return f"inline check: {head}.{attr}() ({library})"
         for call in func.calls[:40]:
             if "(" in call.func or "." in call.func and call.func.split(".")[0] in ("self", "db", "session"):
                 continue
@@ -228,10 +289,15 @@ class FastAPIIndex:
                 return f"inline check: {call.func}() rejects with 401/403"
         return None
 
-    def _added(self, facts: FileFacts, call: CallV) -> list[Route]:
-        key = self.router_key(facts, call.func[: -len(".add_api_route")])
-        endpoint = call.args[1]
-        if key is None or not isinstance(endpoint, Ref):
+    def _added(self, facts: FileFacts, call: CallV, within: FuncFacts | None) -> list[Route]:
+        """`router.add_api_route(path, endpoint, ...)`, at module level, in an `if`, a loop or a function."""
+        owner = call.func[: -len(".add_api_route")]
+        key = self.router_key(facts, owner)
+        if key is None and within is not None:
+            key = self._param_router(facts, within, owner, own=True)
+        raw_path = call.args[0] if call.args else call.kwargs.get("path")
+        endpoint = call.args[1] if len(call.args) > 1 else call.kwargs.get("endpoint")
+        if key is None or raw_path is None or not isinstance(endpoint, Ref):
             return []
         found = self.project.resolve(facts, endpoint.name)
         if not found or found[1] != "function":
@@ -239,25 +305,25 @@ class FastAPIIndex:
         methods = [m.value.upper() for m in _seq(call.kwargs.get("methods")) if isinstance(m, Const)] or ["GET"]
         deps = [(d, facts, "add_api_route dependencies") for d in _seq(call.kwargs.get("dependencies"))]
         extra = {"response_model": call.kwargs.get("response_model"), "module": found[0].module}
-        return self._build(found[0], found[2], key, _const_str(call.args[0]) or "", methods, deps, extra)
+        return self._build(found[0], found[2], key, self._path(facts, raw_path), methods, deps, extra)
+
+    def _path(self, facts: FileFacts, value: Any) -> str:
+        """A route path as written; a computed one keeps its constant start and names the rest."""
+        known = self.project.static_str(facts, value)
+        if known is not None:
+            return known
+        if isinstance(value, FStr):
+            return value.prefix + (f"{{{value.names[0]}}}" if value.names else "")
+        if isinstance(value, Ref):
+            return f"{{{value.name}}}"
+        return ""
 
     def _build(self, facts, func, key, path, methods, route_deps, extra) -> list[Route]:
         routes = []
         for prefix, chain_deps in self.mounts(key):
-            via: list[str] = []
-            for dep, dep_facts, origin in [*chain_deps, *route_deps]:
-                reason = self.dependency_auth(dep_facts, dep)
-                if reason:
-                    via.append(f"{origin}: {reason}")
-            for param in func.params:
-                reason = self.param_auth(facts, param)
-                if reason:
-                    via.append(f"parameter {param.name}: {reason}")
-            if not via and not _ISSUES_CREDENTIALS.search(f"{path} {func.name}"):
-                # sign-in endpoints reject bad passwords with 401 too; that is not authentication
-                reason = self.inline_auth(facts, func)
-                if reason:
-                    via.append(reason)
+            trail, via, conditions = self._trail(facts, func, path, [*chain_deps, *route_deps])
+            auth = bool(via)
+            condition = "" if auth else next(iter(conditions), "")
             routes.append(
                 Route(
                     file=facts.path,
@@ -267,27 +333,99 @@ class FastAPIIndex:
                     methods=methods,
                     path=(prefix + path) or "/",
                     framework=FRAMEWORK,
-                    auth=bool(via),
+                    auth=auth,
                     auth_via=via,
                     handler=func,
                     extra=dict(extra),
+                    auth_trail=trail,
+                    auth_condition=condition,
                 )
             )
         return routes
 
+    def _trail(self, facts: FileFacts, func: FuncFacts, path: str,
+               deps: list[tuple[Any, FileFacts, str]]) -> tuple[list[AuthStep], list[str], list[str]]:
+        """Every auth candidate of a route with its verdict, the `auth_via` texts of those that count, and
+        the conditions that leave the conditional ones open."""
+        trail: list[AuthStep] = []
+        via: list[str] = []
+        conditions: list[str] = []
+
+        def add(kind: str, name: str, where: FileFacts, line: int, verdict: Verdict, label: str) -> None:
+            step = AuthStep(kind, name, where.path, line, verdict.verdict, verdict.reason)
+            trail.append(step)
+            if verdict.verdict == CONDITIONAL:
+                conditions.append(verdict.condition or verdict.reason)
+            if verdict.authenticates:
+                via.append(f"{label}: {verdict.reason}")
+
+        for dep, dep_facts, origin in deps:
+            verdict = self.dependency_verdict(dep_facts, dep) or Verdict(OPEN, "not a Depends/Security marker")
+            kind = _ORIGIN_KIND.get(origin, "dependency")
+            add(kind, _label(dep.args[0] if isinstance(dep, CallV) and dep.args else dep), dep_facts,
+                dep.line if isinstance(dep, CallV) else 0, verdict, origin)
+        for param in func.params:
+            verdict = self.param_verdict(facts, param)
+            if verdict is not None:
+                line = param.default.line if isinstance(param.default, CallV) else func.line
+                add("dependency", f"parameter {param.name}", facts, line, verdict, f"parameter {param.name}")
+        for owner_facts, name, value, annotation in self._class_dependencies(facts, func):
+            verdict = self.dependency_verdict(owner_facts, value, annotation) or self.dependency_verdict(
+                owner_facts, annotation, annotation)
+            if verdict is not None:
+                line = value.line if isinstance(value, CallV) else 0
+                add("dependency", name, owner_facts, line, verdict, f"class attribute {name}")
+        if not via and not _ISSUES_CREDENTIALS.search(f"{path} {func.name}"):
+            # sign-in endpoints reject bad passwords with 401 too; that is not authentication
+            reason = self.inline_auth(facts, func)
+            if reason:
+                add("inline", func.name, facts, func.line, Verdict(AUTHENTICATES, reason), "inline")
+        return trail, via, conditions
+
+    def _class_dependencies(self, facts: FileFacts, func: FuncFacts) -> list[tuple[FileFacts, str, Any, Any]]:
+        """A class-based view's dependencies (fastapi-utils `cbv`, a project `controller`): annotated class
+        attributes with `Depends(...)`, which FastAPI resolves before calling the method on the instance."""
+        if "." not in func.qualname or not func.params or func.params[0].name != "self":
+            return []
+        cls = facts.classes.get(func.qualname.split(".")[0])
+        if cls is None:
+            return []
+        found: list[tuple[FileFacts, str, Any, Any]] = []
+        seen: set[str] = set()
+        for owner_facts, owner in self.project.class_mro(facts, cls):
+            if not isinstance(owner, ClassFacts):
+                continue
+            for name, raw in owner.attrs.items():
+                if name in seen or name.startswith("_"):
+                    continue
+                seen.add(name)
+                if isinstance(raw, tuple) and raw and raw[0] == "annotated":
+                    annotation, value = raw[1], raw[2]
+                else:
+                    annotation, value = None, raw
+                if isinstance(value, CallV) or isinstance(annotation, Sub):
+                    found.append((owner_facts, f"{owner.name}.{name}", value, annotation))
+        return found
+
     # -- authentication ------------------------------------------------------------------------------
 
-    def param_auth(self, facts: FileFacts, param: Any) -> str | None:
-        """Whether a handler/dependency parameter brings authentication, and how."""
+    def param_verdict(self, facts: FileFacts, param: Any) -> Verdict | None:
+        """What a handler or dependency parameter brings (None: it is not a dependency at all)."""
         for value in (param.default, param.annotation):
-            reason = self.dependency_auth(facts, value, param.annotation)
-            if reason:
-                return reason
+            verdict = self.dependency_verdict(facts, value, param.annotation)
+            if verdict is not None:
+                return verdict
         return None
 
-    def dependency_auth(self, facts: FileFacts, value: Any, annotation: Any = None, depth: int = 0) -> str | None:
-        """How a Depends/Security marker, an Annotated type or a type alias authenticates (None: it does not)."""
-        if value is None or depth > 12:
+    def param_auth(self, facts: FileFacts, param: Any) -> str | None:
+        """How a parameter authenticates (None: it does not)."""
+        verdict = self.param_verdict(facts, param)
+        return verdict.reason if verdict and verdict.authenticates else None
+
+    def dependency_verdict(self, facts: FileFacts, value: Any, annotation: Any = None,
+                           depth: int = 0) -> Verdict | None:
+        """What a Depends/Security marker, an Annotated type or a type alias does (None: not one)."""
+        if value is None or depth > _MAX_DEPTH:
             return None
         if isinstance(value, CallV):
             callee = self.project.qualify(facts, value.func)
@@ -297,76 +435,217 @@ class FastAPIIndex:
                 if target is None:
                     target = _annotation_type(annotation)
                 if target is None:
-                    return None
-                reason = self.target_auth(facts, target, depth + 1)
-                return f"{short}({_label(target)}) -> {reason}" if reason else None
+                    return Verdict(OPEN, f"{short}() with nothing to call")
+                inner = self.target_verdict(facts, target, depth + 1)
+                return replace(inner, reason=f"{short}({_label(target)}) -> {inner.reason}")
             return None
         if isinstance(value, Sub):
             base = value.value.name if isinstance(value.value, Ref) else ""
             if base.rsplit(".", 1)[-1] == "Annotated":
                 items = value.index.items if isinstance(value.index, Seq) else [value.index]
                 for item in items[1:]:
-                    reason = self.dependency_auth(facts, item, items[0], depth + 1)
-                    if reason:
-                        return reason
+                    verdict = self.dependency_verdict(facts, item, items[0], depth + 1)
+                    if verdict is not None:
+                        return verdict
             return None
         if isinstance(value, Ref):
             found = self.project.resolve(facts, value.name)
-            if found and found[1] == "assign":
-                alias = found[2][0]
-                if isinstance(alias, Sub):
-                    return self.dependency_auth(found[0], alias, None, depth + 1)
+            if found and found[1] == "assign" and isinstance(found[2][0], Sub):
+                return self.dependency_verdict(found[0], found[2][0], None, depth + 1)
         return None
 
-    def target_auth(self, facts: FileFacts, target: Any, depth: int) -> str | None:
-        """Whether the thing inside Depends(...) authenticates."""
+    def dependency_auth(self, facts: FileFacts, value: Any, annotation: Any = None, depth: int = 0) -> str | None:
+        """How a dependency marker authenticates (None: it does not)."""
+        verdict = self.dependency_verdict(facts, value, annotation, depth)
+        return verdict.reason if verdict and verdict.authenticates else None
+
+    def target_verdict(self, facts: FileFacts, target: Any, depth: int) -> Verdict:
+        """What the thing inside Depends(...) does: a function, a class, an instance, a factory call."""
+        if depth > _MAX_DEPTH:
+            return Verdict(OPEN, "too deep to follow")
         if isinstance(target, CallV):
-            # Depends(RoleChecker(["admin"])) or Depends(library_factory(...))
-            callee = self.project.qualify(facts, target.func)
-            if callee.rsplit(".", 1)[-1] in _SCHEMES:
-                return f"security scheme {callee.rsplit('.', 1)[-1]}"
-            found = self.project.lookup(callee)
-            if found and found[1] == "class":
-                return self.class_auth(found[0], found[2], depth)
-            if found and found[1] == "function":
-                # a dependency factory: look at the function it returns, else its own body
-                return self.function_auth(found[0], found[2], depth) or self._factory_auth(found[0], found[2], depth)
-            if self.project.is_auth_name(callee, "dependency") or _AUTHISH.search(callee.rsplit(".", 1)[-1]):
-                return f"{callee} (by name)"
-            return None
+            return self.call_verdict(facts, target, depth)
         if not isinstance(target, Ref):
-            return None
+            return Verdict(OPEN, "not a name backcheck can follow")
         qualified = self.project.qualify(facts, target.name)
         if self.project.is_auth_name(qualified, "dependency"):
-            return f"{qualified} (configured in auth_dependencies)"
+            return Verdict(AUTHENTICATES, f"{qualified} (configured in auth_dependencies)")
         found = self.project.lookup(qualified)
         if found is None:
-            short = qualified.rsplit(".", 1)[-1]
-            if short in _SCHEMES:
-                return f"security scheme {short}"
-            if _AUTHISH.search(short) and not qualified.startswith(("fastapi.", "starlette.")):
-                return f"{qualified} (by name)"
-            return None
+            return self._attribute_verdict(facts, target.name, depth) or self.library_verdict(qualified, None)
         owner, kind, decl = found
         if kind == "function":
-            return self.function_auth(owner, decl, depth)
+            return self.function_verdict(owner, decl, depth)
         if kind == "class":
-            return self.class_auth(owner, decl, depth)
+            return self.class_verdict(owner, decl, depth)
         if kind == "assign":
             value = decl[0]
             if isinstance(value, CallV):
-                callee = self.project.qualify(owner, value.func)
-                short = callee.rsplit(".", 1)[-1]
-                if short in _SCHEMES or self._is_scheme_class(owner, value.func):
-                    return f"security scheme {short}"
-                cls = self.project.lookup(callee)
-                if cls and cls[1] == "class":
-                    return self.class_auth(cls[0], cls[2], depth, instance=True)
-                if _AUTHISH.search(short) or _AUTHISH.search(target.name):
-                    return f"{target.name} (by name)"
+                return self.call_verdict(owner, value, depth + 1)
             if isinstance(value, Ref):
-                return self.target_auth(owner, value, depth + 1)
+                return self.target_verdict(owner, value, depth + 1)
+        return Verdict(OPEN, f"{target.name} is not a function, class or instance")
+
+    def call_verdict(self, facts: FileFacts, call: CallV, depth: int) -> Verdict:
+        """A call whose result is the dependency: a scheme, an instance, a partial, a factory."""
+        callee = self.project.qualify(facts, call.func)
+        short = callee.rsplit(".", 1)[-1]
+        if short in _SCHEMES and self.project.lookup(callee) is None:
+            return _scheme_verdict(short, call)
+        if short == "partial" and call.args:
+            inner = self.target_verdict(facts, call.args[0], depth + 1)
+            return replace(inner, reason=f"partial({_label(call.args[0])}) -> {inner.reason}")
+        found = self.project.lookup(callee)
+        if found and found[1] == "class":
+            if self._is_scheme_class(found[0], found[2].name):
+                return _scheme_verdict(found[2].name, call, subclass=True)
+            return self.instance_verdict(found[0], found[2], call, depth)
+        if found and found[1] == "function":
+            return self.factory_verdict(found[0], found[2], call, depth)
+        owner, _, method = call.func.rpartition(".")
+        if owner:
+            instance = self._instance_of(facts, owner)
+            if instance is not None:
+                cls_facts, cls, _ = instance
+                if isinstance(cls, ClassFacts):
+                    found_method = self.project.find_method(cls_facts, cls, method)
+                    if found_method:
+                        binding = self._self_binding(cls_facts, cls, instance[2])
+                        return self.factory_verdict(found_method[0], found_method[2], call, depth, binding)
+                else:
+                    return self.library_verdict(f"{cls}.{method}", call)
+        return self.library_verdict(callee, call)
+
+    def library_verdict(self, qualified: str, call: CallV | None) -> Verdict:
+        """A dependency whose code is not in the project: known primitives of auth libraries, then names."""
+        for (owner, attr), (flag, library) in _LIBRARY_PRIMITIVES.items():
+            if qualified == f"{owner}.{attr}" or (not attr and qualified == owner):
+                value = call.kwargs.get(flag) if call is not None and flag else None
+                if isinstance(value, Const) and value.value is True:
+                    return Verdict(OPEN, f"{library} {attr or owner}({flag}=True) lets anonymous requests through",
+                                   optional=True)
+                if flag == "" and attr == "optional":
+                    return Verdict(OPEN, f"{library} optional user lets anonymous requests through", optional=True)
+                return Verdict(AUTHENTICATES, f"{library} {attr or owner.rsplit('.', 1)[-1]}")
+        short = qualified.rsplit(".", 1)[-1]
+        if short in _SCHEMES:
+            return Verdict(AUTHENTICATES, f"security scheme {short}")
+        if self.project.is_auth_name(qualified, "dependency"):
+            return Verdict(AUTHENTICATES, f"{qualified} (configured in auth_dependencies)")
+        if _AUTHISH.search(short) and not qualified.startswith(("fastapi.", "starlette.")):
+            return Verdict(AUTHENTICATES, f"{qualified} (library dependency, by name)")
+        return Verdict(OPEN, f"{qualified}: library code backcheck does not know")
+
+    def _instance_of(self, facts: FileFacts, name: str) -> tuple[FileFacts, ClassFacts | str, CallV] | None:
+        """The class a module-level instance was built from: (its module, project class or library name, call)."""
+        found = self.project.resolve(facts, name)
+        if not found or found[1] != "assign" or not isinstance(found[2][0], CallV):
+            return None
+        call = found[2][0]
+        cls = self.project.resolve(found[0], call.func)
+        if cls and cls[1] == "class":
+            return cls[0], cls[2], call
+        return found[0], self.project.qualify(found[0], call.func), call
+
+    def _attribute_verdict(self, facts: FileFacts, name: str, depth: int) -> Verdict | None:
+        """`Depends(auth.require_user)`: a method or attribute of a module-level instance."""
+        owner, _, attr = name.rpartition(".")
+        instance = self._instance_of(facts, owner) if owner else None
+        if instance is None:
+            return None
+        cls_facts, cls, call = instance
+        if not isinstance(cls, ClassFacts):
+            return self.library_verdict(f"{cls}.{attr}", None)
+        method = self.project.find_method(cls_facts, cls, attr)
+        if method:
+            return self.function_verdict(method[0], method[2], depth + 1, self._self_binding(cls_facts, cls, call))
         return None
+
+    def class_verdict(self, facts: FileFacts, cls: ClassFacts, depth: int) -> Verdict:
+        """A class used as the dependency itself: FastAPI builds it, so its `__init__` is what runs."""
+        if self._is_scheme_class(facts, cls.name):
+            return Verdict(AUTHENTICATES, f"security scheme subclass {cls.name}")
+        init = self.project.find_method(facts, cls, "__init__")
+        if init is None:
+            return Verdict(OPEN, f"{cls.name}: building it checks nothing")
+        inner = self.function_verdict(init[0], init[2], depth + 1)
+        return replace(inner, reason=f"{cls.name}.{inner.reason}")
+
+    def instance_verdict(self, facts: FileFacts, cls: ClassFacts, call: CallV, depth: int) -> Verdict:
+        """An instance used as the dependency (`Depends(RoleChecker(["admin"]))`): its `__call__` runs."""
+        method = self.project.find_method(facts, cls, "__call__")
+        if method is None:
+            return Verdict(OPEN, f"{cls.name} instance has no __call__")
+        inner = self.function_verdict(method[0], method[2], depth + 1, self._self_binding(facts, cls, call))
+        return replace(inner, reason=f"{cls.name}.{inner.reason}")
+
+    def _self_binding(self, facts: FileFacts, cls: ClassFacts, call: CallV) -> dict[str, Any]:
+        """`self.<attr>` values an instance gets from its constructor call (`RoleChecker(required=False)`)."""
+        init = self.project.find_method(facts, cls, "__init__")
+        if init is None:
+            return {}
+        args = _bind_args(init[2], call)
+        binding: dict[str, Any] = {}
+        for name, value in init[2].locals.items():
+            if not name.startswith("self."):
+                continue
+            if isinstance(value, Ref) and value.name in args:
+                binding[name] = args[value.name]
+            elif isinstance(value, Const):
+                binding[name] = value.value
+        return binding
+
+    def factory_verdict(self, facts: FileFacts, func: FuncFacts, call: CallV, depth: int,
+                        binding: dict[str, Any] | None = None) -> Verdict:
+        """A dependency factory: what the function it returns for these arguments does."""
+        known = dict(binding or {})
+        known.update(_bind_args(func, call))
+        chosen: list[Any] = []
+        unknown: list[tuple[tuple[Test, ...], Any]] = []
+        for tests, value in func.returns_when:
+            results = [gates.holds(test, known) for test in tests]
+            if any(result is False for result in results):
+                continue
+            if all(result is True for result in results):
+                chosen.append(value)
+                break
+            unknown.append((tests, value))
+        if chosen:
+            values = chosen
+        elif unknown:
+            values = [value for _, value in unknown]
+        else:
+            conditional = [value for _, value in func.returns_when]
+            values = [v for v in func.return_values if isinstance(v, (Ref, CallV)) and v not in conditional]
+        verdicts = [self._returned_verdict(facts, func, value, depth, known) for value in values]
+        verdicts = [v for v in verdicts if v is not None]
+        if not verdicts:
+            # the returned dependency is not a plain name: judge the functions defined inside
+            for inner in _nested(facts, func):
+                verdict = self.function_verdict(facts, inner, depth + 1, known)
+                if verdict.authenticates:
+                    return replace(verdict, reason=f"{func.name}() -> {verdict.reason}")
+            return Verdict(OPEN, f"{func.name}() returns nothing backcheck can follow")
+        weakest = min(verdicts, key=lambda v: gates.RANK[v.verdict])
+        if len(verdicts) > 1 and not weakest.authenticates:
+            texts = ", ".join(gates.gate_text(list(t)) for t, _ in unknown) or "its arguments"
+            return replace(weakest, reason=f"{func.name}() returns {weakest.reason} depending on {texts}")
+        return replace(weakest, reason=f"{func.name}() -> {weakest.reason}")
+
+    def _returned_verdict(self, facts: FileFacts, func: FuncFacts, value: Any, depth: int,
+                          binding: dict[str, Any]) -> Verdict | None:
+        if isinstance(value, CallV):
+            if self.project.qualify(facts, value.func).rsplit(".", 1)[-1] in {"Depends", "Security"}:
+                return self.dependency_verdict(facts, value, None, depth + 1)
+            return self.call_verdict(facts, value, depth + 1)
+        if not isinstance(value, Ref):
+            return None
+        inner = facts.nested.get(f"{func.qualname}.{value.name}")
+        if inner is not None:
+            return self.function_verdict(facts, inner, depth + 1, binding)
+        if value.name.startswith("self."):
+            return None
+        return self.target_verdict(facts, value, depth + 1)
 
     def _is_scheme_class(self, facts: FileFacts, name: str, depth: int = 0) -> bool:
         found = self.project.resolve(facts, name)
@@ -378,70 +657,184 @@ class FastAPIIndex:
         return False
 
     def function_auth(self, facts: FileFacts, func: FuncFacts, depth: int) -> str | None:
+        """How a function used as a dependency authenticates (None: it does not)."""
+        verdict = self.function_verdict(facts, func, depth)
+        return verdict.reason if verdict.authenticates else None
+
+    def function_verdict(self, facts: FileFacts, func: FuncFacts, depth: int,
+                         binding: dict[str, Any] | None = None) -> Verdict:
         key = f"{facts.module}:{func.qualname}"
+        if binding:
+            key += ":" + repr(sorted(binding.items(), key=lambda item: item[0]))
         if key in self._auth_cache:
             return self._auth_cache[key]
-        if key in self._in_progress or depth > 12:
-            return None
+        if key in self._in_progress or depth > _MAX_DEPTH:
+            return Verdict(OPEN, f"{func.name}: a cycle or too deep to follow")
         self._in_progress.add(key)
         try:
-            reason = self._function_auth(facts, func, depth)
+            verdict = self._function_verdict(facts, func, depth, binding or {})
         finally:
             self._in_progress.discard(key)
-        self._auth_cache[key] = reason
-        return reason
+        self._auth_cache[key] = verdict
+        return verdict
 
-    def _function_auth(self, facts: FileFacts, func: FuncFacts, depth: int) -> str | None:
+    def _function_verdict(self, facts: FileFacts, func: FuncFacts, depth: int, binding: dict[str, Any]) -> Verdict:
         if self.project.is_auth_name(f"{facts.module}.{func.qualname}", "dependency"):
-            return f"{func.name} (configured in auth_dependencies)"
+            return Verdict(AUTHENTICATES, f"{func.name} (configured in auth_dependencies)")
+        subs: list[Verdict] = []
+        optional: set[str] = set()
         for param in func.params:
+            verdict = None
             for value in (param.default, param.annotation):
-                inner = self.dependency_auth(facts, value, param.annotation, depth + 1)
-                if inner:
-                    return f"{func.name} <- {inner}"
-            if isinstance(param.default, CallV):
+                verdict = self.dependency_verdict(facts, value, param.annotation, depth + 1)
+                if verdict is not None:
+                    break
+            if verdict is None and isinstance(param.default, CallV):
                 short = self.project.qualify(facts, param.default.func).rsplit(".", 1)[-1]
                 if short in _SCHEMES:
-                    return f"{func.name} <- security scheme {short}"
-        if raises_auth_error(func):
-            return f"{func.name} (rejects with 401/403)"
-        for exc in func.raises:
-            # `raise credentials_exception` where that name is bound to HTTPException(401, ...)
-            name = exc.name if isinstance(exc, Ref) else None
-            bound = func.locals.get(name) if name else None
-            if bound is None and name:
-                found = self.project.resolve(facts, name)
-                bound = found[2][0] if found and found[1] == "assign" else None
-            if isinstance(bound, CallV) and ac.status_is_auth([*bound.args, *bound.kwargs.values()]):
-                return f"{func.name} (rejects with 401/403)"
-        return None
+                    verdict = _scheme_verdict(short, param.default)
+            if verdict is None:
+                if _may_be_missing(param.default):
+                    optional.add(param.name)
+                continue
+            if verdict.optional:
+                optional.add(param.name)
+            subs.append(verdict)
+        sub = gates.strongest(subs)
+        if sub is not None and sub.authenticates:
+            return replace(sub, reason=f"{func.name} <- {sub.reason}")
+        body = self._body_verdict(facts, func, optional, binding)
+        if body.authenticates:
+            return body
+        if sub is not None and sub.verdict == CONDITIONAL:
+            return replace(sub, reason=f"{func.name} <- {sub.reason}")
+        if body.verdict == CONDITIONAL:
+            return body
+        if any(v.optional for v in subs):
+            why = next(v.reason for v in subs if v.optional)
+            return Verdict(OPEN, f"{func.name} <- {why}", optional=True)
+        return body
 
-    def _factory_auth(self, facts: FileFacts, func: FuncFacts, depth: int) -> str | None:
-        for value in func.return_values:
+    def _body_verdict(self, facts: FileFacts, func: FuncFacts, optional: set[str],
+                      binding: dict[str, Any]) -> Verdict:
+        """Whether a function's own body rejects an anonymous request, always or only under a setting."""
+        gated: list[list[Test]] = []
+        skipped = 0
+        for tests, exc in func.raises_when:
+            status = self._rejection(facts, func, exc)
+            if not status:
+                continue
+            if any(gates.holds(test, binding) is False for test in tests):
+                skipped += 1
+                continue
+            if any(gates.needs_credential(test, optional) for test in tests):
+                skipped += 1
+                continue
+            config = [test for test in tests if self._reads_config(facts, func, test)]
+            if not config:
+                return Verdict(AUTHENTICATES, f"{func.name} (rejects with {status})")
+            if self._config_holds(facts, config):
+                return Verdict(AUTHENTICATES, f"{func.name} (rejects with {status}; {gates.gate_text(config)} "
+                                              "holds with the settings' defaults in project code)")
+            gated.append(config)
+        if not gated and not skipped:
+            if any(call.func.rsplit(".", 1)[-1] == "abort" and ac.status_is_auth(call.args) for call in func.calls):
+                return Verdict(AUTHENTICATES, f"{func.name} (aborts with 401/403)")
+            if "auth_status" in func.flags and func.raises:
+                return Verdict(AUTHENTICATES, f"{func.name} (rejects with 401/403)")
+        if gated:
+            gate = gates.gate_text(gated[0])
+            return Verdict(CONDITIONAL, f"{func.name} rejects with 401/403 only when {gate}",
+                           condition=gates.negate(gate))
+        if skipped:
+            # `if not token: raise HTTPException(400)` before the 401 for a bad one: no way through without it
+            for tests, exc in func.raises_when:
+                if isinstance(exc, (CallV, Ref)) and any(gates.lacks_credential(t, optional) for t in tests) and not any(
+                        self._reads_config(facts, func, t) for t in tests):
+                    missing = ", ".join(sorted(optional))
+                    return Verdict(AUTHENTICATES, f"{func.name} (rejects requests without {missing}, "
+                                                  "and bad ones with 401/403)")
+            return Verdict(OPEN, f"{func.name} rejects only requests that send a credential", optional=True)
+        return Verdict(OPEN, f"{func.name}: no 401/403 rejection and no security scheme")
+
+    def _rejection(self, facts: FileFacts, func: FuncFacts, exc: Any) -> str:
+        """"401/403" (or the exception's name) when a raised value rejects the caller, else ""."""
+        if isinstance(exc, CallV):
+            if ac.status_is_auth([*exc.args, *exc.kwargs.values()]):
+                return "401/403"
+            return exc.func if _AUTH_EXCEPTION.search(exc.func) else ""
+        if not isinstance(exc, Ref):
+            return ""
+        if _AUTH_EXCEPTION.search(exc.name):
+            return exc.name
+        # `raise credentials_exception` where that name is bound to HTTPException(401, ...)
+        bound = func.locals.get(exc.name)
+        if bound is None:
+            found = self.project.resolve(facts, exc.name)
+            bound = found[2][0] if found and found[1] == "assign" else None
+        if isinstance(bound, CallV) and ac.status_is_auth([*bound.args, *bound.kwargs.values()]):
+            return "401/403"
+        return ""
+
+    def _reads_config(self, facts: FileFacts, func: FuncFacts, test: Test) -> bool:
+        """Whether a test reads only configuration (module-level settings, constants, the environment),
+        nothing that comes with the request."""
+        names = gates.roots(test)
+        if not names:
+            return False
+        params = {p.name: p for p in func.params}
+        for name in names:
+            if name in params:
+                if not _is_config_param(params[name]):
+                    return False
+            elif name in func.locals:
+                if not _CONFIG.search(_label(func.locals[name])):
+                    return False
+            elif name == "self" or not (name in facts.imports or name in facts.assigns or name in facts.functions):
+                return False
+        return True
+
+    def _config_holds(self, facts: FileFacts, tests: list[Test]) -> bool:
+        """Whether every test holds with the values the project's own code gives those settings."""
+        binding: dict[str, Any] = {}
+        for test in tests:
+            for name in test.names:
+                value = self._static_value(facts, name)
+                if value is not _UNKNOWN:
+                    binding[name] = value
+        return all(gates.holds(test, binding) is True for test in tests)
+
+    def _static_value(self, facts: FileFacts, name: str, depth: int = 0) -> Any:
+        """A constant a dotted name stands for in project code: a module constant, a settings default."""
+        if depth > 6:
+            return _UNKNOWN
+        qualified = self.project.qualify(facts, name)
+        found = self.project.lookup(qualified)
+        if found and found[1] == "assign":
+            value = found[2][0]
+            if isinstance(value, Const):
+                return value.value
             if isinstance(value, Ref):
-                inner = self.project.resolve(facts, value.name)
-                if inner and inner[1] == "function":
-                    reason = self.function_auth(inner[0], inner[2], depth + 1)
-                    if reason:
-                        return reason
-        nested = [f for f in facts.functions.values() if f.qualname.startswith(func.qualname + ".")]
-        for inner in nested:
-            reason = self.function_auth(facts, inner, depth + 1)
-            if reason:
-                return reason
-        return None
-
-    def class_auth(self, facts: FileFacts, cls: ClassFacts, depth: int, instance: bool = False) -> str | None:
-        """A class used as a dependency authenticates through __call__ (instances) or __init__ (the class)."""
-        if self._is_scheme_class(facts, cls.name) or any(b.rsplit(".", 1)[-1] in _SCHEMES for b in cls.bases):
-            return f"security scheme subclass {cls.name}"
-        for method_name in ("__call__", "__init__") if instance else ("__init__", "__call__"):
-            found = self.project.find_method(facts, cls, method_name)
-            if found:
-                reason = self.function_auth(found[0], found[2], depth + 1)
-                if reason:
-                    return f"{cls.name}.{reason}"
-        return None
+                return self._static_value(found[0], value.name, depth + 1)
+            return _UNKNOWN
+        owner, _, attr = qualified.rpartition(".")
+        holder = self.project.lookup(owner) if owner else None
+        cls = None
+        if holder and holder[1] == "class":
+            cls = holder
+        elif holder and holder[1] == "assign" and isinstance(holder[2][0], CallV):
+            cls = self.project.resolve(holder[0], holder[2][0].func)
+            if cls and cls[1] == "function":
+                made = [v for v in cls[2].return_values if isinstance(v, CallV)]
+                cls = self.project.resolve(cls[0], made[0].func) if made else None
+        if cls and cls[1] == "class":
+            found_attr = self.project.class_attr(cls[0], cls[2], attr)
+            if found_attr:
+                raw = found_attr[1]
+                raw = raw[2] if isinstance(raw, tuple) and raw and raw[0] == "annotated" else raw
+                if isinstance(raw, Const):
+                    return raw.value
+        return _UNKNOWN
 
 
 def raises_auth_error(func: FuncFacts) -> bool:
@@ -460,6 +853,62 @@ def _reads_credentials(func: FuncFacts) -> bool:
     return any(_CREDENTIAL_READS.search(name) for name in func.reads) or any(
         _CREDENTIAL_READS.search(call.func) for call in func.calls
     )
+
+
+_ORIGIN_KIND = {"app dependencies": "router", "router dependencies": "router", "include_router dependencies": "include"}
+
+
+def _scheme_verdict(name: str, call: CallV, subclass: bool = False) -> Verdict:
+    """A FastAPI security scheme: it rejects requests without credentials unless `auto_error=False`."""
+    what = f"security scheme {'subclass ' if subclass else ''}{name}"
+    flag = call.kwargs.get("auto_error")
+    if isinstance(flag, Const) and not flag.value:
+        return Verdict(OPEN, f"{what}(auto_error=False) lets requests without credentials through", optional=True)
+    if isinstance(flag, Ref):
+        return Verdict(CONDITIONAL, f"{what} rejects only when {flag.name}", condition=gates.negate(flag.name))
+    return Verdict(AUTHENTICATES, what)
+
+
+def _bind_args(func: FuncFacts, call: CallV) -> dict[str, Any]:
+    """Constant values a call gives a function's parameters, defaults included."""
+    params = [p for p in func.params if not p.name.startswith("*")]
+    if params and params[0].name in ("self", "cls"):
+        params = params[1:]
+    values: dict[str, Any] = {}
+    for param in params:
+        if isinstance(param.default, Const):
+            values[param.name] = param.default.value
+    for param, arg in zip(params, call.args):
+        values.pop(param.name, None)
+        if isinstance(arg, Const):
+            values[param.name] = arg.value
+    names = {p.name for p in params}
+    for name, arg in call.kwargs.items():
+        if name in names:
+            values.pop(name, None)
+            if isinstance(arg, Const):
+                values[name] = arg.value
+    return values
+
+
+def _nested(facts: FileFacts, func: FuncFacts) -> list[FuncFacts]:
+    prefix = func.qualname + "."
+    return [inner for name, inner in facts.nested.items() if name.startswith(prefix)]
+
+
+def _may_be_missing(default: Any) -> bool:
+    """`x: str | None = None`, `Header(None)`, `Cookie(default=None)`: a value the request may omit."""
+    if isinstance(default, Const):
+        return default.value is None or default.value == ""
+    if isinstance(default, CallV) and default.func.rsplit(".", 1)[-1] in {"Header", "Cookie", "Query"}:
+        value = default.args[0] if default.args else default.kwargs.get("default")
+        return isinstance(value, Const) and value.value is None
+    return False
+
+
+def _is_config_param(param: Any) -> bool:
+    """A parameter that carries settings (`settings: AppSettings = Depends(get_app_settings)`)."""
+    return bool(_CONFIG.search(f"{_label(param.annotation)} {_label(param.default)}"))
 
 
 def _annotation_type(annotation: Any) -> Any:
