@@ -486,19 +486,21 @@ class FastAPIIndex:
                 return self.target_verdict(owner, value, depth + 1)
         return Verdict(OPEN, f"{target.name} is not a function, class or instance")
 
-    def call_verdict(self, facts: FileFacts, call: CallV, depth: int) -> Verdict:
-        """A call whose result is the dependency: a scheme, an instance, a partial, a factory."""
+    def call_verdict(self, facts: FileFacts, call: CallV, depth: int,
+                     binding: dict[str, Any] | None = None) -> Verdict:
+        """A call whose result is the dependency: a scheme, an instance, a partial, a factory.
+        `binding`: values known for names in the call's arguments (a factory's own parameters)."""
         callee = self.project.qualify(facts, call.func)
         short = callee.rsplit(".", 1)[-1]
         if short in _SCHEMES and self.project.lookup(callee) is None:
-            return _scheme_verdict(short, call)
+            return _scheme_verdict(short, call, binding=binding)
         if short == "partial" and call.args:
             inner = self.target_verdict(facts, call.args[0], depth + 1)
             return replace(inner, reason=f"partial({_label(call.args[0])}) -> {inner.reason}")
         found = self.project.lookup(callee)
         if found and found[1] == "class":
             if self._is_scheme_class(found[0], found[2].name):
-                return _scheme_verdict(found[2].name, call, subclass=True)
+                return _scheme_verdict(found[2].name, call, subclass=True, binding=binding)
             return self.instance_verdict(found[0], found[2], call, depth)
         if found and found[1] == "function":
             return self.factory_verdict(found[0], found[2], call, depth)
@@ -637,7 +639,7 @@ class FastAPIIndex:
         if isinstance(value, CallV):
             if self.project.qualify(facts, value.func).rsplit(".", 1)[-1] in {"Depends", "Security"}:
                 return self.dependency_verdict(facts, value, None, depth + 1)
-            return self.call_verdict(facts, value, depth + 1)
+            return self.call_verdict(facts, value, depth + 1, binding)
         if not isinstance(value, Ref):
             return None
         inner = facts.nested.get(f"{func.qualname}.{value.name}")
@@ -720,10 +722,11 @@ class FastAPIIndex:
         """Whether a function's own body rejects an anonymous request, always or only under a setting."""
         gated: list[list[Test]] = []
         skipped = 0
-        for tests, exc in func.raises_when:
+        for whole, exc in func.raises_when:
             status = self._rejection(facts, func, exc)
             if not status:
                 continue
+            tests = [part for test in whole for part in gates.conjuncts(test)]
             if any(gates.holds(test, binding) is False for test in tests):
                 skipped += 1
                 continue
@@ -858,10 +861,13 @@ def _reads_credentials(func: FuncFacts) -> bool:
 _ORIGIN_KIND = {"app dependencies": "router", "router dependencies": "router", "include_router dependencies": "include"}
 
 
-def _scheme_verdict(name: str, call: CallV, subclass: bool = False) -> Verdict:
+def _scheme_verdict(name: str, call: CallV, subclass: bool = False,
+                    binding: dict[str, Any] | None = None) -> Verdict:
     """A FastAPI security scheme: it rejects requests without credentials unless `auto_error=False`."""
     what = f"security scheme {'subclass ' if subclass else ''}{name}"
     flag = call.kwargs.get("auto_error")
+    if isinstance(flag, Ref) and binding and flag.name in binding:
+        flag = Const(binding[flag.name])
     if isinstance(flag, Const) and not flag.value:
         return Verdict(OPEN, f"{what}(auto_error=False) lets requests without credentials through", optional=True)
     if isinstance(flag, Ref):

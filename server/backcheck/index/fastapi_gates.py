@@ -140,6 +140,19 @@ def lacks_credential(test: Test, optional: set[str]) -> bool:
     return node is not None and _present(node, optional, test.negated)
 
 
+def conjuncts(test: Test) -> list[Test]:
+    """A test split into the parts that must all hold (`a and b`, or `not (a or b)`), each on its own."""
+    node = _parse(test.text)
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or if test.negated else ast.And):
+        parts = []
+        for value in node.values:
+            names = [n for n in (_dotted(sub) for sub in ast.walk(value) if isinstance(sub, (ast.Name, ast.Attribute)))
+                     if n]
+            parts.extend(conjuncts(Test(ast.unparse(value), names, test.negated)))
+        return parts
+    return [test]
+
+
 def gate_text(tests: list[Test]) -> str:
     """The condition under which a rejection applies, as source: `settings.AUTH_ENABLED and ...`."""
     parts = [test.text if not test.negated else negate(test.text) for test in tests]
