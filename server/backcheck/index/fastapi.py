@@ -544,10 +544,11 @@ class FastAPIIndex:
         if not found or found[1] != "assign" or not isinstance(found[2][0], CallV):
             return None
         call = found[2][0]
-        cls = self.project.resolve(found[0], call.func)
+        func = call.func.replace("[]", "")  # `FastAPIUsers[User, int](...)`
+        cls = self.project.resolve(found[0], func)
         if cls and cls[1] == "class":
             return cls[0], cls[2], call
-        return found[0], self.project.qualify(found[0], call.func), call
+        return found[0], self.project.qualify(found[0], func), call
 
     def _attribute_verdict(self, facts: FileFacts, name: str, depth: int) -> Verdict | None:
         """`Depends(auth.require_user)`: a method or attribute of a module-level instance."""
@@ -845,7 +846,7 @@ def raises_auth_error(func: FuncFacts) -> bool:
     return ac.rejects_with_auth_status(func) or ("auth_status" in func.flags and bool(func.raises))
 
 
-_ISSUES_CREDENTIALS = re.compile(r"(login|log_in|signin|sign_in|signup|sign_up|register|token|refresh|"
+_ISSUES_CREDENTIALS = re.compile(r"(login|log_in|signin|sign_in|signup|sign_up|register|token|refresh|oauth|sso|callback|"
                                  r"password|otp|mfa|2fa)", re.IGNORECASE)
 _CREDENTIAL_READS = re.compile(r"(token|authori[sz]ation|credential|signature|api_?key|jwt|bearer|"
                                r"is_authenticated|verify)", re.IGNORECASE)
