@@ -1,0 +1,280 @@
+"""FastAPI authentication through dependencies (index/fastapi.py): the verdict, the trail that explains
+it, and the condition that leaves a conditionally gated route open. One small project per pattern."""
+
+from __future__ import annotations
+
+_SCHEMES = """
+    from fastapi import Depends, HTTPException
+    from fastapi.security import OAuth2PasswordBearer
+
+    bearer = OAuth2PasswordBearer(tokenUrl="/token")
+    soft_bearer = OAuth2PasswordBearer(tokenUrl="/token", auto_error=False)
+"""
+
+
+def _steps(route) -> list[tuple[str, str, str]]:
+    return [(step.kind, step.name, step.verdict) for step in route.auth_trail]
+
+
+def test_factory_choosing_a_function_by_its_required_flag(routes_of) -> None:
+    routes = routes_of({
+        "app/__init__.py": "",
+        "app/deps.py": _SCHEMES + """
+    async def _user(token: str = Depends(bearer)) -> str:
+        return token
+
+    async def _user_or_none(token: str | None = Depends(soft_bearer)) -> str | None:
+        return token
+
+    def authorizer(*, required: bool = True):
+        return _user if required else _user_or_none
+""",
+        "app/main.py": """
+    from fastapi import Depends, FastAPI
+    from app.deps import authorizer
+
+    app = FastAPI()
+
+    @app.get("/mine")
+    def mine(user: str = Depends(authorizer())):
+        return user
+
+    @app.get("/feed")
+    def feed(user: str | None = Depends(authorizer(required=False))):
+        return []
+""",
+    })
+    mine, feed = routes[("GET", "/mine")], routes[("GET", "/feed")]
+    assert mine.auth and mine.auth_state == "authenticated"
+    assert _steps(mine) == [("dependency", "parameter user", "authenticates")]
+    assert "_user <- Depends(bearer)" in mine.auth_trail[0].reason
+    assert (mine.auth_trail[0].file, mine.auth_trail[0].line) == ("app/main.py", 7)
+    assert not feed.auth and feed.auth_state == "open" and feed.auth_condition == ""
+    assert _steps(feed) == [("dependency", "parameter user", "open")]
+    assert "_user_or_none" in feed.auth_trail[0].reason and "auto_error=False" in feed.auth_trail[0].reason
+
+
+def test_setting_gate_is_conditional_unless_the_project_default_keeps_it_on(routes_of) -> None:
+    routes = routes_of({
+        "app/__init__.py": "",
+        "app/config.py": """
+    from pydantic_settings import BaseSettings
+
+    class Settings(BaseSettings):
+        AUTH_ENABLED: bool = False
+        LOGIN_REQUIRED: bool = True
+
+    settings = Settings()
+""",
+        "app/main.py": """
+    from fastapi import Depends, FastAPI, Header, HTTPException
+    from app.config import settings
+
+    app = FastAPI()
+
+    def maybe_auth(authorization: str | None = Header(None)):
+        if settings.AUTH_ENABLED:
+            if not authorization:
+                raise HTTPException(status_code=401)
+        return authorization
+
+    def login_gate(authorization: str | None = Header(None)):
+        if not settings.LOGIN_REQUIRED:
+            return None
+        if not authorization:
+            raise HTTPException(status_code=401)
+        return authorization
+
+    @app.get("/items", dependencies=[Depends(maybe_auth)])
+    def items():
+        return []
+
+    @app.get("/orders", dependencies=[Depends(login_gate)])
+    def orders():
+        return []
+""",
+    })
+    items, orders = routes[("GET", "/items")], routes[("GET", "/orders")]
+    assert not items.auth and items.auth_state == "conditional"
+    assert items.auth_condition == "not settings.AUTH_ENABLED"
+    assert _steps(items) == [("dependency", "maybe_auth", "conditional")]
+    assert "only when settings.AUTH_ENABLED" in items.auth_trail[0].reason
+    assert orders.auth and orders.auth_condition == ""
+    assert "settings' defaults" in orders.auth_trail[0].reason
+
+
+def test_trail_lists_app_router_include_and_parameter_candidates(routes_of) -> None:
+    routes = routes_of({
+        "app/__init__.py": "",
+        "app/deps.py": _SCHEMES + """
+    from fastapi import APIRouter
+
+    def get_db():
+        yield None
+
+    def audit():
+        return None
+
+    def current_user(token: str = Depends(bearer)):
+        return token
+
+    class UserRouter(APIRouter):
+        def __init__(self, **kwargs):
+            super().__init__(dependencies=[Depends(current_user)], **kwargs)
+""",
+        "app/main.py": """
+    from fastapi import APIRouter, Depends, FastAPI
+    from app.deps import UserRouter, audit, get_db
+
+    app = FastAPI(dependencies=[Depends(audit)])
+    open_router = APIRouter()
+    user_router = UserRouter(prefix="/me")
+
+    @open_router.get("/things")
+    def things(db=Depends(get_db)):
+        return []
+
+    @user_router.get("/profile")
+    def profile():
+        return {}
+
+    app.include_router(open_router, prefix="/api", dependencies=[Depends(audit)])
+    app.include_router(user_router)
+""",
+    })
+    things, profile = routes[("GET", "/api/things")], routes[("GET", "/me/profile")]
+    assert not things.auth
+    assert _steps(things) == [
+        ("router", "audit", "open"), ("include", "audit", "open"), ("dependency", "parameter db", "open"),
+    ]
+    assert [s.line for s in things.auth_trail] == [4, 16, 9]
+    assert profile.auth
+    assert _steps(profile) == [("router", "audit", "open"), ("router", "current_user", "authenticates")]
+    assert profile.auth_trail[1].file == "app/deps.py"
+    assert profile.auth_via == [
+        "router dependencies: Depends(current_user) -> current_user <- Depends(bearer) -> security scheme "
+        "OAuth2PasswordBearer"
+    ]
+
+
+def test_callable_instance_with_a_flag_set_by_its_constructor(routes_of) -> None:
+    routes = routes_of({"main.py": """
+        from fastapi import Depends, FastAPI, Header, HTTPException
+
+        app = FastAPI()
+
+        class TokenChecker:
+            def __init__(self, required: bool = True):
+                self.required = required
+
+            def __call__(self, x_token: str | None = Header(None)):
+                if self.required and not x_token:
+                    raise HTTPException(status_code=401)
+                return x_token
+
+        @app.get("/strict")
+        def strict(token=Depends(TokenChecker())):
+            return token
+
+        @app.get("/lenient")
+        def lenient(token=Depends(TokenChecker(required=False))):
+            return token
+    """})
+    assert routes[("GET", "/strict")].auth
+    assert "TokenChecker.__call__" in routes[("GET", "/strict")].auth_via[0]
+    lenient = routes[("GET", "/lenient")]
+    assert not lenient.auth and lenient.auth_state == "open"
+
+
+def test_optional_user_rejects_only_bad_tokens_and_a_gate_on_it_authenticates(routes_of) -> None:
+    routes = routes_of({"main.py": _SCHEMES + """
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    def optional_user(token: str | None = Depends(soft_bearer)):
+        if not token:
+            return None
+        if token == "bad":
+            raise HTTPException(status_code=401)
+        return token
+
+    def required_user(user: str | None = Depends(optional_user)):
+        if user is None:
+            raise HTTPException(status_code=401)
+        return user
+
+    @app.get("/browse")
+    def browse(user=Depends(optional_user)):
+        return []
+
+    @app.get("/account")
+    def account(user=Depends(required_user)):
+        return user
+"""})
+    assert not routes[("GET", "/browse")].auth
+    assert routes[("GET", "/account")].auth
+
+
+def test_class_based_view_dependencies_and_library_primitives(routes_of) -> None:
+    routes = routes_of({"main.py": """
+        import uuid
+        from fastapi import APIRouter, Depends, FastAPI
+        from fastapi_users import FastAPIUsers
+
+        fastapi_users = FastAPIUsers[dict, uuid.UUID](None, [])
+        active_user = fastapi_users.current_user(active=True)
+        maybe_user = fastapi_users.current_user(optional=True)
+        app = FastAPI()
+        router = APIRouter()
+
+        def controller(router):
+            return lambda cls: cls
+
+        class BaseUserController:
+            user: dict = Depends(active_user)
+
+        @controller(router)
+        class NotesController(BaseUserController):
+            @router.get("/notes")
+            def notes(self):
+                return []
+
+        @app.get("/public-notes")
+        def public_notes(user=Depends(maybe_user)):
+            return []
+
+        app.include_router(router)
+    """})
+    notes = routes[("GET", "/notes")]
+    assert notes.auth
+    assert _steps(notes) == [("dependency", "BaseUserController.user", "authenticates")]
+    assert "fastapi-users" in notes.auth_trail[0].reason
+    assert not routes[("GET", "/public-notes")].auth
+
+
+def test_add_api_route_in_if_loop_and_loader_keeps_a_symbolic_path(routes_of) -> None:
+    routes = routes_of({"main.py": """
+        from fastapi import FastAPI
+
+        app = FastAPI()
+        PLUGINS = ["a", "b"]
+        ENABLE_ADMIN = True
+
+        def page():
+            return "page"
+
+        def stats():
+            return {}
+
+        def load_plugins(target: FastAPI):
+            for name in PLUGINS:
+                target.add_api_route(f"/plugins/{name}", page)
+
+        if ENABLE_ADMIN:
+            app.add_api_route(path="/stats", endpoint=stats, methods=["GET", "POST"])
+
+        load_plugins(app)
+    """})
+    assert ("GET", "/plugins/{name}") in routes
+    assert ("GET,POST", "/stats") in routes
