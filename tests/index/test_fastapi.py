@@ -152,8 +152,8 @@ def test_trail_lists_app_router_include_and_parameter_candidates(routes_of) -> N
     assert _steps(profile) == [("router", "audit", "open"), ("router", "current_user", "authenticates")]
     assert profile.auth_trail[1].file == "app/deps.py"
     assert profile.auth_via == [
-        "router dependencies: Depends(current_user) -> current_user <- Depends(bearer) -> security scheme "
-        "OAuth2PasswordBearer"
+        ("router dependencies: Depends(current_user) -> current_user <- Depends(bearer) -> security scheme "
+         "OAuth2PasswordBearer")
     ]
 
 
