@@ -278,3 +278,50 @@ def test_add_api_route_in_if_loop_and_loader_keeps_a_symbolic_path(routes_of) ->
     """})
     assert ("GET", "/plugins/{name}") in routes
     assert ("GET,POST", "/stats") in routes
+
+
+def test_http_middleware_with_an_allow_list_and_an_inline_check_on_an_optional_user(routes_of) -> None:
+    routes = routes_of({"main.py": _SCHEMES + """
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+    from starlette.authentication import requires
+
+    app = FastAPI()
+    PUBLIC = ("/health", "/docs")
+
+    @app.middleware("http")
+    async def require_token(request: Request, call_next):
+        if request.url.path in PUBLIC:
+            return await call_next(request)
+        if not request.headers.get("Authorization"):
+            return JSONResponse({"detail": "unauthorized"}, status_code=401)
+        return await call_next(request)
+
+    @app.get("/reports")
+    def reports():
+        return []
+
+    @app.get("/health")
+    def health():
+        return "ok"
+
+    api = FastAPI()
+
+    @api.get("/me")
+    def me(token: str | None = Depends(soft_bearer)):
+        if token is None:
+            raise HTTPException(status_code=401)
+        return token
+
+    @api.get("/admin")
+    @requires("authenticated")
+    async def admin(request: Request):
+        return {}
+"""})
+    reports = routes[("GET", "/reports")]
+    assert reports.auth and _steps(reports) == [("middleware", "require_token", "authenticates")]
+    assert routes[("GET", "/me")].auth
+    assert ("inline", "me", "authenticates") in _steps(routes[("GET", "/me")])
+    assert routes[("GET", "/admin")].auth
+    assert not routes[("GET", "/health")].auth
+    assert "allow-list" in routes[("GET", "/health")].auth_trail[0].reason

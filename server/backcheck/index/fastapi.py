@@ -63,6 +63,7 @@ _AUTH_EXCEPTION = re.compile(
 _CONFIG = re.compile(r"(settings|config|conf\b|options|environ|getenv)", re.IGNORECASE)
 _MAX_DEPTH = 14
 _UNKNOWN = object()
+_REQUIRES = {"starlette.authentication.requires", "fastapi.authentication.requires"}
 _JWT_LIBRARIES = {"fastapi_jwt_auth", "async_fastapi_jwt_auth", "fastapi_another_jwt_auth", "authx"}
 
 
@@ -94,6 +95,8 @@ class FastAPIIndex:
         self.routers: dict[tuple[str, str], RouterObj] = {}
         self._auth_cache: dict[str, Verdict] = {}
         self._in_progress: set[str] = set()
+        # router key -> the HTTP middleware functions of that app: (module, function)
+        self.middleware: dict[tuple[str, str], list[tuple[FileFacts, FuncFacts]]] = {}
 
     # -- apps and routers ----------------------------------------------------------------------------
 
@@ -176,6 +179,58 @@ class FastAPIIndex:
             return target.module, attr
         return None
 
+    def collect_middleware(self) -> None:
+        """`@app.middleware("http")` functions and `app.add_middleware(Cls)` with a project `dispatch`."""
+        for facts in self.project.files.values():
+            for func in facts.all_functions():
+                for decorator in func.decorators:
+                    if isinstance(decorator, CallV) and decorator.func.endswith(".middleware"):
+                        key = self.router_key(facts, decorator.func.rsplit(".", 1)[0])
+                        if key is not None:
+                            self.middleware.setdefault(key, []).append((facts, func))
+        for facts, call in self.project.all_calls():
+            if not call.func.endswith(".add_middleware") or not call.args or not isinstance(call.args[0], Ref):
+                continue
+            key = self.router_key(facts, call.func.rsplit(".", 1)[0])
+            found = self.project.resolve(facts, call.args[0].name)
+            if key is None or not found or found[1] != "class":
+                continue
+            for method in ("dispatch", "__call__"):
+                hook = self.project.find_method(found[0], found[2], method)
+                if hook:
+                    self.middleware.setdefault(key, []).append((hook[0], hook[2]))
+                    break
+
+    def middleware_verdict(self, facts: FileFacts, hook: FuncFacts, path: str) -> Verdict:
+        """Whether an HTTP middleware turns an anonymous request for `path` away."""
+        guard = ac.hook_rejects(hook)
+        if guard is not None:
+            how = f"checks {guard.signal} (line {guard.line})"
+        elif any(isinstance(v, CallV) and ac.status_is_auth(list(v.kwargs.values())) for _, v in hook.returns_when):
+            how = "answers 401/403"
+        elif any(self._rejection(facts, hook, exc) for _, exc in hook.raises_when):
+            how = "rejects with 401/403"
+        else:
+            return Verdict(OPEN, f"{hook.name}: no check of the caller that answers 401/403")
+        if (guard is not None and _exempts(self.project, facts, guard.exempt, guard.exempt_names, path)) or \
+                self._passes_through(facts, hook, path):
+            return Verdict(OPEN, f"{hook.name} lets {path} through (its allow-list)")
+        return Verdict(AUTHENTICATES, f"{hook.name} {how}")
+
+    def _passes_through(self, facts: FileFacts, hook: FuncFacts, path: str) -> bool:
+        """`if request.url.path in PUBLIC: return await call_next(request)`: an allow-list before the check."""
+        through = hook.params[-1].name if hook.params else ""
+        for tests, value in hook.returns_when:
+            if not isinstance(value, CallV) or value.func.rsplit(".", 1)[-1] not in (through, "call_next", "app"):
+                continue
+            for test in tests:
+                if test.negated:
+                    continue
+                consts = re.findall(r"[\"'](/[^\"']*)[\"']", test.text)
+                if _exempts(self.project, facts, consts, test.names, path):
+                    return True
+        return False
+
     def collect_includes(self) -> None:
         for facts, call in self.project.all_calls():
             if not call.func.endswith(".include_router") or not call.args:
@@ -198,7 +253,9 @@ class FastAPIIndex:
         origin = "app dependencies" if router.is_app else "router dependencies"
         own_deps = [(d, dep_facts, origin) for d, dep_facts in router.dependencies]
         if not router.parents or key in seen:
-            return [(router.prefix, own_deps)]
+            # a root: the app's HTTP middleware runs before any of its routes
+            hooks = [(hook, hook_facts, "middleware") for hook_facts, hook in self.middleware.get(key, [])]
+            return [(router.prefix, hooks + own_deps)]
         chains = []
         for parent, prefix, deps, facts in router.parents:
             if parent in seen:
@@ -215,8 +272,11 @@ class FastAPIIndex:
         if not self.routers:
             return []
         self.collect_includes()
+        self.collect_middleware()
         out: list[Route] = []
         for facts in self.project.files.values():
+            if _TEST_MODULE.search(facts.path):
+                continue  # routes a test declares on the app it is given are scaffolding, not the API
             for func in facts.all_functions():
                 for decorator in func.decorators:
                     if isinstance(decorator, CallV):
@@ -274,6 +334,14 @@ class FastAPIIndex:
         """A handler that rejects anonymous callers itself, or through a project function it calls first."""
         if raises_auth_error(func) and _reads_credentials(func):
             return "inline check (rejects with 401/403)"
+        optional = set()
+        for param in func.params:
+            verdict = self.param_verdict(facts, param)
+            if (verdict is not None and verdict.optional) or (verdict is None and _may_be_missing(param.default)):
+                optional.add(param.name)
+        for tests, exc in func.raises_when if optional else ():
+            if self._rejection(facts, func, exc) and any(gates.lacks_credential(t, optional) for t in tests):
+                return f"inline check: rejects with 401/403 when {', '.join(sorted(optional))} is missing"
         injected = {p.name: p for p in func.params}
         for call in func.calls:
             head, _, attr = call.func.rpartition(".")
@@ -321,7 +389,7 @@ class FastAPIIndex:
     def _build(self, facts, func, key, path, methods, route_deps, extra) -> list[Route]:
         routes = []
         for prefix, chain_deps in self.mounts(key):
-            trail, via, conditions = self._trail(facts, func, path, [*chain_deps, *route_deps])
+            trail, via, conditions = self._trail(facts, func, (prefix + path) or "/", [*chain_deps, *route_deps])
             auth = bool(via)
             condition = "" if auth else next(iter(conditions), "")
             routes.append(
@@ -360,6 +428,10 @@ class FastAPIIndex:
                 via.append(f"{label}: {verdict.reason}")
 
         for dep, dep_facts, origin in deps:
+            if origin == "middleware":
+                add("middleware", dep.name, dep_facts, dep.line, self.middleware_verdict(dep_facts, dep, path),
+                    f"middleware {dep.name}")
+                continue
             verdict = self.dependency_verdict(dep_facts, dep) or Verdict(OPEN, "not a Depends/Security marker")
             kind = _ORIGIN_KIND.get(origin, "dependency")
             add(kind, _label(dep.args[0] if isinstance(dep, CallV) and dep.args else dep), dep_facts,
@@ -375,6 +447,11 @@ class FastAPIIndex:
             if verdict is not None:
                 line = value.line if isinstance(value, CallV) else 0
                 add("dependency", name, owner_facts, line, verdict, f"class attribute {name}")
+        for decorator in func.decorators:
+            name = decorator.func if isinstance(decorator, CallV) else ""
+            if name and self.project.qualify(facts, name) in _REQUIRES:
+                add("decorator", f"@{name}(...)", facts, decorator.line,
+                    Verdict(AUTHENTICATES, "starlette requires(): rejects unauthenticated requests"), "decorator")
         if not via and not _ISSUES_CREDENTIALS.search(f"{path} {func.name}"):
             # sign-in endpoints reject bad passwords with 401 too; that is not authentication
             reason = self.inline_auth(facts, func)
@@ -859,6 +936,7 @@ def _reads_credentials(func: FuncFacts) -> bool:
     )
 
 
+_TEST_MODULE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$")
 _ORIGIN_KIND = {"app dependencies": "router", "router dependencies": "router", "include_router dependencies": "include"}
 
 
@@ -874,6 +952,20 @@ def _scheme_verdict(name: str, call: CallV, subclass: bool = False,
     if isinstance(flag, Ref):
         return Verdict(CONDITIONAL, f"{what} rejects only when {flag.name}", condition=gates.negate(flag.name))
     return Verdict(AUTHENTICATES, what)
+
+
+def _exempts(project: Project, facts: FileFacts, consts: list[str], refs: list[str], path: str) -> bool:
+    """Whether a middleware's own test lets a path through (a path or prefix in its allow-list)."""
+    names = list(consts)
+    for ref in refs:
+        found = project.resolve(facts, ref)
+        if found and found[1] == "assign":
+            names.extend(_const_str(item) or "" for item in _seq(found[2][0]))
+    for name in names:
+        if name.startswith("/") and (path == name or path.rstrip("/") == name.rstrip("/")
+                                     or (len(name) > 1 and path.startswith(name.rstrip("/") + "/"))):
+            return True
+    return False
 
 
 def _bind_args(func: FuncFacts, call: CallV) -> dict[str, Any]:

@@ -73,7 +73,7 @@ class Walker:
         # `if` tests around the statement being walked inside a function: (test, in its false branch)
         self.tests: list[tuple[ast.expr, bool]] = []
         self.top_ids: set[int] = set()
-        self.test_texts: dict[int, tuple[str, list[str]]] = {}
+        self.test_texts: dict[tuple[int, bool], Test] = {}
 
     # -- entry ---------------------------------------------------------------------------------------
 
@@ -278,8 +278,11 @@ class Walker:
                     if isinstance(branch, (ast.Name, ast.Attribute, ast.Call)):
                         tests = (*self._tests(), self._test(value.test, negated))
                         self.func.returns_when.append((tests, summarize(branch)))
-            elif self.tests and isinstance(value, (ast.Name, ast.Attribute)):
-                self.func.returns_when.append((self._tests(), summarize(value)))
+            elif self.tests and value is not None:
+                if isinstance(value, ast.Await):
+                    value = value.value  # `return await call_next(request)` under `if`: the call it hands on to
+                if isinstance(value, (ast.Name, ast.Attribute, ast.Call)):
+                    self.func.returns_when.append((self._tests(), summarize(value)))
         if node.value is not None:
             self.visit(node.value)
 
@@ -307,11 +310,10 @@ class Walker:
             self.tests.append((node.test, True))
 
     def _test(self, test: ast.expr, negated: bool) -> Test:
-        known = self.test_texts.get(id(test))
+        known = self.test_texts.get((id(test), negated))
         if known is None:
-            text = ast.unparse(test)
-            known = self.test_texts[id(test)] = (text[:160], names_in(test)[:12])
-        return Test(known[0], known[1], negated)
+            known = self.test_texts[(id(test), negated)] = Test(ast.unparse(test)[:160], names_in(test)[:12], negated)
+        return known
 
     def _tests(self) -> tuple[Test, ...]:
         return tuple(self._test(test, negated) for test, negated in self.tests)
