@@ -325,3 +325,54 @@ def test_http_middleware_with_an_allow_list_and_an_inline_check_on_an_optional_u
     assert routes[("GET", "/admin")].auth
     assert not routes[("GET", "/health")].auth
     assert "allow-list" in routes[("GET", "/health")].auth_trail[0].reason
+
+
+def test_app_factory_library_router_and_a_dependency_that_calls_a_check(routes_of) -> None:
+    routes = routes_of({
+        "svc/__init__.py": "",
+        "svc/factory.py": """
+            from fastapi import FastAPI
+
+            def create_app():
+                application = FastAPI()
+                return application
+        """,
+        "svc/security.py": """
+            from fastapi import Header, HTTPException
+
+            def verify_token(token: str) -> dict:
+                if token != "ok":
+                    raise HTTPException(status_code=401)
+                return {"sub": token}
+
+            def current_user(authorization: str = Header()) -> dict:
+                return verify_token(authorization)
+
+            def try_user(authorization: str | None = Header(None)) -> dict | None:
+                if authorization:
+                    return verify_token(authorization)
+                return None
+        """,
+        "svc/main.py": """
+            from fastapi import Depends
+            from fastapi_utils.inferring_router import InferringRouter
+            from svc.factory import create_app
+            from svc.security import current_user, try_user
+
+            app = create_app()
+            router = InferringRouter()
+
+            @app.get("/me")
+            def me(user=Depends(current_user)):
+                return user
+
+            @router.get("/browse")
+            def browse(user=Depends(try_user)):
+                return []
+
+            app.include_router(router, prefix="/v1")
+        """,
+    })
+    assert routes[("GET", "/me")].auth
+    assert "calls verify_token()" in routes[("GET", "/me")].auth_via[0]
+    assert not routes[("GET", "/v1/browse")].auth

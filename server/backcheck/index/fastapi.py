@@ -29,7 +29,12 @@ from backcheck.index.project import AuthStep, Project, Route
 
 FRAMEWORK = "fastapi"
 _APP_TYPES = {"fastapi.FastAPI", "fastapi.applications.FastAPI"}
-_ROUTER_TYPES = {"fastapi.APIRouter", "fastapi.routing.APIRouter"}
+_ROUTER_TYPES = {
+    "fastapi.APIRouter", "fastapi.routing.APIRouter",
+    # routers of FastAPI extensions (class-based views)
+    "fastapi_utils.inferring_router.InferringRouter", "fastapi_restful.inferring_router.InferringRouter",
+    "fastapi_restful.InferringRouter",
+}
 _DEPENDS = {"fastapi.Depends", "fastapi.params.Depends", "fastapi.param_functions.Depends"}
 _SECURITY = {"fastapi.Security", "fastapi.params.Security", "fastapi.param_functions.Security"}
 _SCHEMES = {
@@ -112,7 +117,7 @@ class FastAPIIndex:
 
     def _constructors(self) -> set[str]:
         """Short names that can build an app or router: FastAPI, APIRouter and project subclasses of them."""
-        names = {"FastAPI", "APIRouter"}
+        names = {"FastAPI", "APIRouter", *(t.rsplit(".", 1)[-1] for t in _ROUTER_TYPES)}
         for facts in self.project.files.values():
             if not any(v.startswith("fastapi") for v in facts.imports.values()) and not any(
                 base.rsplit(".", 1)[-1] in names for cls in facts.classes.values() for base in cls.bases
@@ -149,6 +154,22 @@ class FastAPIIndex:
                         prefix=self.project.static_str(facts, value.kwargs.get("prefix")) or "",
                         dependencies=deps + self._subclass_dependencies(facts, value.func),
                     )
+        self._alias_factory_apps()
+
+    def _alias_factory_apps(self) -> None:
+        """`app = create_app()` where the project function builds the app and returns it."""
+        for facts in self.project.files.values():
+            for name, (value, _line) in facts.assigns.items():
+                if not isinstance(value, CallV) or (facts.module, name) in self.routers:
+                    continue
+                found = self.project.resolve(facts, value.func)
+                if not found or found[1] != "function":
+                    continue
+                for returned in found[2].return_values:
+                    key = (found[0].module, returned.name) if isinstance(returned, Ref) else None
+                    if key in self.routers:
+                        self.routers[(facts.module, name)] = self.routers[key]
+                        break
 
     def _subclass_dependencies(self, facts: FileFacts, func: str) -> list[tuple[Any, FileFacts]]:
         """`class UserRouter(APIRouter)` whose `__init__` passes `dependencies=[...]` to `super().__init__`."""
@@ -786,6 +807,10 @@ class FastAPIIndex:
         body = self._body_verdict(facts, func, optional, binding)
         if body.authenticates:
             return body
+        if not optional and body.verdict == OPEN:
+            called = self._called_check(facts, func)
+            if called is not None:
+                return called
         if sub is not None and sub.verdict == CONDITIONAL:
             return replace(sub, reason=f"{func.name} <- {sub.reason}")
         if body.verdict == CONDITIONAL:
@@ -794,6 +819,20 @@ class FastAPIIndex:
             why = next(v.reason for v in subs if v.optional)
             return Verdict(OPEN, f"{func.name} <- {why}", optional=True)
         return body
+
+    def _called_check(self, facts: FileFacts, func: FuncFacts) -> Verdict | None:
+        """A dependency that hands the credential to a project function which rejects with 401/403
+        (`return verify_token(token)`); only its body counts, the callee's own Depends do not run."""
+        for call in func.calls[:30]:
+            if "(" in call.func or call.func.split(".", 1)[0] in ("self", "cls"):
+                continue
+            found = self.project.resolve(facts, call.func)
+            if not found or found[1] != "function" or found[2] is func:
+                continue
+            body = self._body_verdict(found[0], found[2], set(), {})
+            if body.authenticates and (_reads_credentials(found[2]) or _reads_credentials(func)):
+                return Verdict(AUTHENTICATES, f"{func.name} calls {call.func}() -> {body.reason}")
+        return None
 
     def _body_verdict(self, facts: FileFacts, func: FuncFacts, optional: set[str],
                       binding: dict[str, Any]) -> Verdict:
