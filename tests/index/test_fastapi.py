@@ -376,3 +376,38 @@ def test_app_factory_library_router_and_a_dependency_that_calls_a_check(routes_o
     assert routes[("GET", "/me")].auth
     assert "calls verify_token()" in routes[("GET", "/me")].auth_via[0]
     assert not routes[("GET", "/v1/browse")].auth
+
+
+def test_settings_read_through_an_injected_settings_object_and_a_scheme_flag(routes_of) -> None:
+    routes = routes_of({"main.py": """
+        from fastapi import Depends, FastAPI, Header, HTTPException
+        from fastapi.security import HTTPBearer
+        from pydantic_settings import BaseSettings
+
+        class Settings(BaseSettings):
+            auth_enabled: bool = True
+            bearer_required: bool = False
+
+        settings = Settings()
+        maybe_bearer = HTTPBearer(auto_error=settings.bearer_required)
+        app = FastAPI()
+
+        def get_settings() -> Settings:
+            return Settings()
+
+        def gate(config: Settings = Depends(get_settings), x_token: str | None = Header(None)):
+            if config.auth_enabled and x_token is None:
+                raise HTTPException(status_code=401)
+
+        @app.get("/gated", dependencies=[Depends(gate)])
+        def gated():
+            return []
+
+        @app.get("/bearer", dependencies=[Depends(maybe_bearer)])
+        def bearer():
+            return []
+    """})
+    assert routes[("GET", "/gated")].auth
+    assert "defaults" in routes[("GET", "/gated")].auth_via[0]
+    assert not routes[("GET", "/bearer")].auth
+    assert "auto_error=False" in routes[("GET", "/bearer")].auth_trail[0].reason

@@ -1,7 +1,15 @@
-"""FastAPI: apps and APIRouters, their decorators and `add_api_route`, `include_router` prefixes, and
-authentication through dependencies (decorator, router and include level, parameters with
-`Depends`/`Security`, `Annotated` aliases from other modules, dependency chains down to a security scheme
-or a function that raises 401/403, and callable class instances)."""
+"""FastAPI: apps and APIRouters (project subclasses, extension routers, apps built by a factory), their
+decorators and `add_api_route` (in `if` blocks, loops and loader functions), `include_router` prefixes,
+and authentication judged by what each dependency does.
+
+Every auth candidate of a route (app, router and include dependencies, HTTP middleware, decorator and
+parameter dependencies, class-based-view attributes, an inline check) gets a verdict, recorded in
+`Route.auth_trail`: "authenticates" when, followed through project code (factories and the function they
+return for the arguments given, closures, `functools.partial`, instances with `__call__`, aliases,
+sub-dependencies), it rejects a request without credentials (401/403, a FastAPI security scheme, a known
+library primitive); "open" when it does not, including optional variants (`auto_error=False`, a factory
+called with `required=False`); "conditional" when its rejection depends on a setting, which becomes the
+route's `auth_condition` (see `fastapi_gates.py`)."""
 
 from __future__ import annotations
 
@@ -591,14 +599,15 @@ class FastAPIIndex:
         callee = self.project.qualify(facts, call.func)
         short = callee.rsplit(".", 1)[-1]
         if short in _SCHEMES and self.project.lookup(callee) is None:
-            return _scheme_verdict(short, call, binding=binding)
+            return _scheme_verdict(short, call, binding=self._flag_binding(facts, call, binding))
         if short == "partial" and call.args:
             inner = self.target_verdict(facts, call.args[0], depth + 1)
             return replace(inner, reason=f"partial({_label(call.args[0])}) -> {inner.reason}")
         found = self.project.lookup(callee)
         if found and found[1] == "class":
             if self._is_scheme_class(found[0], found[2].name):
-                return _scheme_verdict(found[2].name, call, subclass=True, binding=binding)
+                return _scheme_verdict(found[2].name, call, subclass=True,
+                                       binding=self._flag_binding(facts, call, binding))
             return self.instance_verdict(found[0], found[2], call, depth)
         if found and found[1] == "function":
             return self.factory_verdict(found[0], found[2], call, depth)
@@ -615,6 +624,16 @@ class FastAPIIndex:
                 else:
                     return self.library_verdict(f"{cls}.{method}", call)
         return self.library_verdict(callee, call)
+
+    def _flag_binding(self, facts: FileFacts, call: CallV, binding: dict[str, Any] | None) -> dict[str, Any]:
+        """`auto_error=settings.AUTH_REQUIRED`: the value project code gives the flag, when it is constant."""
+        known = dict(binding or {})
+        flag = call.kwargs.get("auto_error")
+        if isinstance(flag, Ref) and flag.name not in known:
+            value = self._static_value(facts, flag.name)
+            if value is not _UNKNOWN:
+                known[flag.name] = value
+        return known
 
     def library_verdict(self, qualified: str, call: CallV | None) -> Verdict:
         """A dependency whose code is not in the project: known primitives of auth libraries, then names."""
@@ -853,7 +872,7 @@ class FastAPIIndex:
             config = [test for test in tests if self._reads_config(facts, func, test)]
             if not config:
                 return Verdict(AUTHENTICATES, f"{func.name} (rejects with {status})")
-            if self._config_holds(facts, config):
+            if self._config_holds(facts, config, func):
                 return Verdict(AUTHENTICATES, f"{func.name} (rejects with {status}; {gates.gate_text(config)} "
                                               "holds with the settings' defaults in project code)")
             gated.append(config)
@@ -914,12 +933,19 @@ class FastAPIIndex:
                 return False
         return True
 
-    def _config_holds(self, facts: FileFacts, tests: list[Test]) -> bool:
+    def _config_holds(self, facts: FileFacts, tests: list[Test], func: FuncFacts | None = None) -> bool:
         """Whether every test holds with the values the project's own code gives those settings."""
         binding: dict[str, Any] = {}
+        params = {p.name: p for p in func.params} if func is not None else {}
         for test in tests:
             for name in test.names:
-                value = self._static_value(facts, name)
+                head, _, attr = name.partition(".")
+                param = params.get(head)
+                if param is not None and isinstance(param.annotation, Ref) and attr and "." not in attr:
+                    # `settings: Settings = Depends(get_settings)`: the class's own default
+                    value = self._static_value(facts, f"{param.annotation.name}.{attr}")
+                else:
+                    value = self._static_value(facts, name)
                 if value is not _UNKNOWN:
                     binding[name] = value
         return all(gates.holds(test, binding) is True for test in tests)
