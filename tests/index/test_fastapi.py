@@ -411,3 +411,79 @@ def test_settings_read_through_an_injected_settings_object_and_a_scheme_flag(rou
     assert "defaults" in routes[("GET", "/gated")].auth_via[0]
     assert not routes[("GET", "/bearer")].auth
     assert "auto_error=False" in routes[("GET", "/bearer")].auth_trail[0].reason
+
+
+def test_scheme_subclass_that_checks_in_its_own_call_and_library_primitives(routes_of) -> None:
+    routes = routes_of({"main.py": """
+        from fastapi import Depends, FastAPI, HTTPException, Request
+        from fastapi.security import HTTPBearer
+        from supertokens_python.recipe.session.framework.fastapi import verify_session
+
+        app = FastAPI()
+
+        class JWTBearer(HTTPBearer):
+            def __init__(self, auto_error: bool = False):
+                super().__init__(auto_error=auto_error)
+
+            async def __call__(self, request: Request):
+                credentials = await super().__call__(request)
+                if not credentials:
+                    raise HTTPException(status_code=403, detail="Invalid authorization code.")
+                return credentials.credentials
+
+        class SoftBearer(HTTPBearer):
+            def __init__(self, auto_error: bool = False):
+                super().__init__(auto_error=auto_error)
+
+            async def __call__(self, request: Request):
+                credentials = await super().__call__(request)
+                if credentials:
+                    if credentials.credentials != "ok":
+                        raise HTTPException(status_code=403)
+                    return credentials.credentials
+                return None
+
+        @app.get("/jwt", dependencies=[Depends(JWTBearer())])
+        def jwt_route():
+            return []
+
+        @app.get("/soft", dependencies=[Depends(SoftBearer())])
+        def soft_route():
+            return []
+
+        @app.get("/session", dependencies=[Depends(verify_session())])
+        def session_route():
+            return []
+
+        @app.get("/maybe-session", dependencies=[Depends(verify_session(session_required=False))])
+        def maybe_session_route():
+            return []
+    """})
+    assert routes[("GET", "/jwt")].auth
+    assert not routes[("GET", "/soft")].auth
+    assert routes[("GET", "/session")].auth
+    assert not routes[("GET", "/maybe-session")].auth
+
+
+def test_websocket_closed_with_a_policy_violation_when_the_token_is_bad(routes_of) -> None:
+    routes = routes_of({"main.py": """
+        from fastapi import FastAPI, WebSocket, status
+
+        app = FastAPI()
+
+        def decode_token(token):
+            return token == "ok"
+
+        @app.websocket("/ws")
+        async def ws(websocket: WebSocket, token: str | None = None):
+            if not decode_token(token):
+                await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+                return
+            await websocket.accept()
+
+        @app.websocket("/echo")
+        async def echo(websocket: WebSocket):
+            await websocket.accept()
+    """})
+    assert routes[("WEBSOCKET", "/ws")].auth
+    assert not routes[("WEBSOCKET", "/echo")].auth

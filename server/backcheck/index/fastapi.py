@@ -55,16 +55,24 @@ _VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "trace"}
 _AUTHISH = re.compile(r"(current_(active_)?(super)?user|authenticat|require_(user|auth|login|role|scope)|"
                       r"verify_(token|jwt|api_key|key)|get_(current|auth)|auth_required|login_required|"
                       r"jwt_required|check_(token|auth|permission)|permission)", re.IGNORECASE)
-# Auth primitives of libraries, by (qualified owner, attribute): the keyword that makes them optional.
-# An empty attribute means the instance itself is the dependency (fastapi-login's `LoginManager`).
-_LIBRARY_PRIMITIVES = {
-    ("fastapi_users.FastAPIUsers", "current_user"): ("optional", "fastapi-users"),
-    ("fastapi_users.fastapi_users.FastAPIUsers", "current_user"): ("optional", "fastapi-users"),
-    ("fastapi_login.LoginManager", ""): ("", "fastapi-login"),
-    ("fastapi_login.LoginManager", "optional"): ("", "fastapi-login"),
-    ("authx.AuthX", "access_token_required"): ("", "authx"),
-    ("authx.AuthX", "fresh_token_required"): ("", "authx"),
-    ("authx.AuthX", "refresh_token_required"): ("", "authx"),
+# Auth primitives of libraries, by (qualified owner, attribute): the keyword and the value of it that
+# make them let anonymous requests through ("*": always optional, "": never). An empty attribute means
+# the instance itself is the dependency (fastapi-login's `LoginManager`).
+_LIBRARY_PRIMITIVES: dict[tuple[str, str], tuple[str, Any, str]] = {
+    ("fastapi_users.FastAPIUsers", "current_user"): ("optional", True, "fastapi-users"),
+    ("fastapi_users.fastapi_users.FastAPIUsers", "current_user"): ("optional", True, "fastapi-users"),
+    ("fastapi_login.LoginManager", ""): ("", None, "fastapi-login"),
+    ("fastapi_login.LoginManager", "optional"): ("*", None, "fastapi-login"),
+    ("authx.AuthX", "access_token_required"): ("", None, "authx"),
+    ("authx.AuthX", "fresh_token_required"): ("", None, "authx"),
+    ("authx.AuthX", "refresh_token_required"): ("", None, "authx"),
+    ("supertokens_python.recipe.session.framework.fastapi", "verify_session"):
+        ("session_required", False, "SuperTokens"),
+    ("fastapi_auth0.Auth0", "get_user"): ("", None, "fastapi-auth0"),
+    ("fastapi_auth0.Auth0", "implicit_scheme"): ("", None, "fastapi-auth0"),
+    ("fastapi_azure_auth.SingleTenantAzureAuthorizationCodeBearer", ""): ("auto_error", False, "fastapi-azure-auth"),
+    ("fastapi_azure_auth.MultiTenantAzureAuthorizationCodeBearer", ""): ("auto_error", False, "fastapi-azure-auth"),
+    ("fastapi_azure_auth.B2CMultiTenantAuthorizationCodeBearer", ""): ("auto_error", False, "fastapi-azure-auth"),
 }
 # Calls on an injected fastapi-jwt-auth / AuthX object that reject a request without a valid token.
 _JWT_REQUIRED = {"jwt_required", "fresh_jwt_required", "jwt_refresh_token_required", "access_token_required"}
@@ -363,6 +371,11 @@ class FastAPIIndex:
         """A handler that rejects anonymous callers itself, or through a project function it calls first."""
         if raises_auth_error(func) and _reads_credentials(func):
             return "inline check (rejects with 401/403)"
+        for call in func.calls:
+            # a websocket turned away with a policy-violation close (the websocket 403)
+            code = call.args[0] if call.args else call.kwargs.get("code")
+            if call.func.endswith(".close") and _is_policy_close(code) and _reads_credentials(func):
+                return f"inline check: {call.func}(policy violation)"
         optional = set()
         for param in func.params:
             verdict = self.param_verdict(facts, param)
@@ -606,8 +619,7 @@ class FastAPIIndex:
         found = self.project.lookup(callee)
         if found and found[1] == "class":
             if self._is_scheme_class(found[0], found[2].name):
-                return _scheme_verdict(found[2].name, call, subclass=True,
-                                       binding=self._flag_binding(facts, call, binding))
+                return self._scheme_subclass_verdict(facts, found[0], found[2], call, depth, binding)
             return self.instance_verdict(found[0], found[2], call, depth)
         if found and found[1] == "function":
             return self.factory_verdict(found[0], found[2], call, depth)
@@ -625,6 +637,28 @@ class FastAPIIndex:
                     return self.library_verdict(f"{cls}.{method}", call)
         return self.library_verdict(callee, call)
 
+    def _scheme_subclass_verdict(self, facts: FileFacts, cls_facts: FileFacts, cls: ClassFacts, call: CallV,
+                                 depth: int, binding: dict[str, Any] | None) -> Verdict:
+        """A project subclass of a security scheme: `auto_error` as called or as its `__init__` defaults
+        it; when that lets requests through, its own `__call__` may still reject them."""
+        effective = call
+        init = self.project.find_method(cls_facts, cls, "__init__")
+        if "auto_error" not in call.kwargs and init is not None:
+            default = next((p.default for p in init[2].params if p.name == "auto_error"), None)
+            if isinstance(default, Const):
+                effective = replace(call, kwargs={**call.kwargs, "auto_error": default})
+        verdict = _scheme_verdict(cls.name, effective, subclass=True,
+                                  binding=self._flag_binding(facts, effective, binding))
+        method = self.project.find_method(cls_facts, cls, "__call__")
+        if not verdict.authenticates and method is not None:
+            # what `super().__call__(request)` hands back may be None: a credential that may be missing
+            optional = {name for name, value in method[2].locals.items()
+                        if any("super().__call__" in n for n in getattr(value, "names", ()))}
+            own = self._body_verdict(method[0], method[2], optional, self._self_binding(cls_facts, cls, call))
+            if own.authenticates:
+                return replace(own, reason=f"{cls.name}.{own.reason}")
+        return verdict
+
     def _flag_binding(self, facts: FileFacts, call: CallV, binding: dict[str, Any] | None) -> dict[str, Any]:
         """`auto_error=settings.AUTH_REQUIRED`: the value project code gives the flag, when it is constant."""
         known = dict(binding or {})
@@ -637,15 +671,16 @@ class FastAPIIndex:
 
     def library_verdict(self, qualified: str, call: CallV | None) -> Verdict:
         """A dependency whose code is not in the project: known primitives of auth libraries, then names."""
-        for (owner, attr), (flag, library) in _LIBRARY_PRIMITIVES.items():
+        for (owner, attr), (flag, open_value, library) in _LIBRARY_PRIMITIVES.items():
             if qualified == f"{owner}.{attr}" or (not attr and qualified == owner):
+                what = f"{library} {attr or owner.rsplit('.', 1)[-1]}"
+                if flag == "*":
+                    return Verdict(OPEN, f"{what} lets anonymous requests through", optional=True)
                 value = call.kwargs.get(flag) if call is not None and flag else None
-                if isinstance(value, Const) and value.value is True:
-                    return Verdict(OPEN, f"{library} {attr or owner}({flag}=True) lets anonymous requests through",
+                if isinstance(value, Const) and value.value == open_value:
+                    return Verdict(OPEN, f"{what}({flag}={value.value!r}) lets anonymous requests through",
                                    optional=True)
-                if flag == "" and attr == "optional":
-                    return Verdict(OPEN, f"{library} optional user lets anonymous requests through", optional=True)
-                return Verdict(AUTHENTICATES, f"{library} {attr or owner.rsplit('.', 1)[-1]}")
+                return Verdict(AUTHENTICATES, what)
         short = qualified.rsplit(".", 1)[-1]
         if short in _SCHEMES:
             return Verdict(AUTHENTICATES, f"security scheme {short}")
@@ -1058,6 +1093,13 @@ def _bind_args(func: FuncFacts, call: CallV) -> dict[str, Any]:
 def _nested(facts: FileFacts, func: FuncFacts) -> list[FuncFacts]:
     prefix = func.qualname + "."
     return [inner for name, inner in facts.nested.items() if name.startswith(prefix)]
+
+
+def _is_policy_close(code: Any) -> bool:
+    """1008 (policy violation) or the 4001/4003 codes apps use for unauthorised websockets."""
+    if isinstance(code, Const):
+        return code.value in (1008, 4001, 4003)
+    return isinstance(code, Ref) and "POLICY_VIOLATION" in code.name
 
 
 def _may_be_missing(default: Any) -> bool:
