@@ -226,6 +226,13 @@ class FastAPIIndex:
                         if key is not None:
                             self.middleware.setdefault(key, []).append((facts, func))
         for facts, call in self.project.all_calls():
+            if call.func.endswith(".middleware()") and call.args and isinstance(call.args[0], Ref):
+                # `app.middleware("http")(check_key)`
+                key = self.router_key(facts, call.func[: -len(".middleware()")])
+                found = self.project.resolve(facts, call.args[0].name)
+                if key is not None and found and found[1] == "function":
+                    self.middleware.setdefault(key, []).append((found[0], found[2]))
+                continue
             if not call.func.endswith(".add_middleware") or not call.args or not isinstance(call.args[0], Ref):
                 continue
             key = self.router_key(facts, call.func.rsplit(".", 1)[0])
