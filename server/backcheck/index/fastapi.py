@@ -746,7 +746,7 @@ class FastAPIIndex:
         init = self.project.find_method(facts, cls, "__init__")
         if init is None:
             return {}
-        args = _bind_args(init[2], call)
+        args = _bind_args(init[2], call, lambda name: self._static_value(facts, name))
         binding: dict[str, Any] = {}
         for name, value in init[2].locals.items():
             if not name.startswith("self."):
@@ -761,7 +761,7 @@ class FastAPIIndex:
                         binding: dict[str, Any] | None = None) -> Verdict:
         """A dependency factory: what the function it returns for these arguments does."""
         known = dict(binding or {})
-        known.update(_bind_args(func, call))
+        known.update(_bind_args(func, call, lambda name: self._static_value(facts, name)))
         chosen: list[Any] = []
         unknown: list[tuple[tuple[Test, ...], Any]] = []
         for tests, value in func.returns_when:
@@ -1075,8 +1075,17 @@ def _exempts(project: Project, facts: FileFacts, consts: list[str], refs: list[s
     return False
 
 
-def _bind_args(func: FuncFacts, call: CallV) -> dict[str, Any]:
-    """Constant values a call gives a function's parameters, defaults included."""
+def _bind_args(func: FuncFacts, call: CallV, static: Any = None) -> dict[str, Any]:
+    """Constant values a call gives a function's parameters, defaults included; `static(name)` gives
+    the constant a name passed as an argument stands for (a setting), or _UNKNOWN."""
+
+    def constant(arg: Any) -> Any:
+        if isinstance(arg, Const):
+            return arg.value
+        if isinstance(arg, Ref) and static is not None:
+            return static(arg.name)
+        return _UNKNOWN
+
     params = [p for p in func.params if not p.name.startswith("*")]
     if params and params[0].name in ("self", "cls"):
         params = params[1:]
@@ -1086,14 +1095,14 @@ def _bind_args(func: FuncFacts, call: CallV) -> dict[str, Any]:
             values[param.name] = param.default.value
     for param, arg in zip(params, call.args):
         values.pop(param.name, None)
-        if isinstance(arg, Const):
-            values[param.name] = arg.value
+        if (value := constant(arg)) is not _UNKNOWN:
+            values[param.name] = value
     names = {p.name for p in params}
     for name, arg in call.kwargs.items():
         if name in names:
             values.pop(name, None)
-            if isinstance(arg, Const):
-                values[name] = arg.value
+            if (value := constant(arg)) is not _UNKNOWN:
+                values[name] = value
     return values
 
 
