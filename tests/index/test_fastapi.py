@@ -487,3 +487,29 @@ def test_websocket_closed_with_a_policy_violation_when_the_token_is_bad(routes_o
     """})
     assert routes[("WEBSOCKET", "/ws")].auth
     assert not routes[("WEBSOCKET", "/echo")].auth
+
+
+def test_dependencies_list_declared_in_another_module(routes_of) -> None:
+    routes = routes_of({
+        "deps.py": _SCHEMES + """
+    def current_user(token: str = Depends(bearer)):
+        return token
+
+    AUTH = [Depends(current_user)]
+""",
+        "main.py": """
+    from fastapi import APIRouter, FastAPI
+    from deps import AUTH
+
+    app = FastAPI()
+    router = APIRouter(dependencies=AUTH)
+
+    @router.get("/private")
+    def private():
+        return []
+
+    app.include_router(router)
+""",
+    })
+    route = routes[("GET", "/private")]
+    assert route.auth and route.auth_trail[0].file == "deps.py"

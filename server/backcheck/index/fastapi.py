@@ -96,8 +96,8 @@ class RouterObj:
     prefix: str = ""
     # (dependency marker, the module it is written in)
     dependencies: list[tuple[Any, FileFacts]] = field(default_factory=list)
-    # (parent key, include prefix, include dependencies, include facts)
-    parents: list[tuple[tuple[str, str], str, list[Any], FileFacts]] = field(default_factory=list)
+    # (parent key, include prefix, include dependencies with their module, include facts)
+    parents: list[tuple[tuple[str, str], str, list[tuple[Any, FileFacts]], FileFacts]] = field(default_factory=list)
 
 
 def _const_str(value: Any) -> str | None:
@@ -162,7 +162,7 @@ class FastAPIIndex:
                     if kind is None:
                         continue
                     key = (facts.module, name)
-                    deps = [(d, facts) for d in _seq(value.kwargs.get("dependencies"))]
+                    deps = self._deps(facts, value.kwargs.get("dependencies"))
                     self.routers[key] = RouterObj(
                         key=key,
                         is_app=kind == "app",
@@ -171,6 +171,17 @@ class FastAPIIndex:
                         dependencies=deps + self._subclass_dependencies(facts, value.func),
                     )
         self._alias_factory_apps()
+
+    def _deps(self, facts: FileFacts, value: Any, depth: int = 0) -> list[tuple[Any, FileFacts]]:
+        """A `dependencies=` list with the module each marker is written in (`dependencies=AUTH_DEPS`
+        names a list declared elsewhere)."""
+        if isinstance(value, Seq):
+            return [(item, facts) for item in value.items]
+        if isinstance(value, Ref) and depth < 4:
+            found = self.project.resolve(facts, value.name)
+            if found and found[1] == "assign":
+                return self._deps(found[0], found[2][0], depth + 1)
+        return []
 
     def _alias_factory_apps(self) -> None:
         """`app = create_app()` where the project function builds the app and returns it."""
@@ -197,7 +208,7 @@ class FastAPIIndex:
             init = owner.methods.get("__init__") if isinstance(owner, ClassFacts) else None
             for call in init.calls if init else ():
                 if call.func.endswith("__init__") and call.func.startswith("super("):
-                    deps.extend((d, owner_facts) for d in _seq(call.kwargs.get("dependencies")))
+                    deps.extend(self._deps(owner_facts, call.kwargs.get("dependencies")))
         return deps
 
     def router_key(self, facts: FileFacts, name: str) -> tuple[str, str] | None:
@@ -288,7 +299,7 @@ class FastAPIIndex:
                 continue
             self.routers[child].parents.append(
                 (parent, self.project.static_str(facts, call.kwargs.get("prefix")) or "",
-                 _seq(call.kwargs.get("dependencies")), facts)
+                 self._deps(facts, call.kwargs.get("dependencies")), facts)
             )
 
     def mounts(self, key: tuple[str, str], seen: frozenset = frozenset()) -> list[tuple[str, list[tuple[Any, FileFacts, str]]]]:
@@ -304,7 +315,7 @@ class FastAPIIndex:
         for parent, prefix, deps, facts in router.parents:
             if parent in seen:
                 continue
-            include_deps = [(d, facts, "include_router dependencies") for d in deps]
+            include_deps = [(d, dep_facts, "include_router dependencies") for d, dep_facts in deps]
             for parent_prefix, parent_deps in self.mounts(parent, seen | {key}):
                 chains.append((parent_prefix + prefix + router.prefix, parent_deps + include_deps + own_deps))
         return chains or [(router.prefix, own_deps)]
@@ -347,7 +358,8 @@ class FastAPIIndex:
             methods = ["WEBSOCKET"]
         else:
             methods = [m.value.upper() for m in _seq(decorator.kwargs.get("methods")) if isinstance(m, Const)] or ["GET"]
-        route_deps = [(d, facts, "decorator dependencies") for d in _seq(decorator.kwargs.get("dependencies"))]
+        route_deps = [(d, dep_facts, "decorator dependencies")
+                      for d, dep_facts in self._deps(facts, decorator.kwargs.get("dependencies"))]
         extra = {
             "response_model": decorator.kwargs.get("response_model"),
             "status_code": decorator.kwargs.get("status_code"),
@@ -420,7 +432,8 @@ class FastAPIIndex:
         if not found or found[1] != "function":
             return []
         methods = [m.value.upper() for m in _seq(call.kwargs.get("methods")) if isinstance(m, Const)] or ["GET"]
-        deps = [(d, facts, "add_api_route dependencies") for d in _seq(call.kwargs.get("dependencies"))]
+        deps = [(d, dep_facts, "add_api_route dependencies")
+                for d, dep_facts in self._deps(facts, call.kwargs.get("dependencies"))]
         extra = {"response_model": call.kwargs.get("response_model"), "module": found[0].module}
         return self._build(found[0], found[2], key, self._path(facts, raw_path), methods, deps, extra)
 
