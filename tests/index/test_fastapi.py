@@ -513,3 +513,34 @@ def test_dependencies_list_declared_in_another_module(routes_of) -> None:
     })
     route = routes[("GET", "/private")]
     assert route.auth and route.auth_trail[0].file == "deps.py"
+
+
+def test_router_class_made_by_a_typed_project_function(routes_of) -> None:
+    routes = routes_of({
+        "kit.py": """
+            from fastapi import APIRouter as _APIRouter
+
+            def router_class(route_class) -> type[_APIRouter]:
+                class _Router(_APIRouter):
+                    def __init__(self, **kwargs):
+                        super().__init__(route_class=route_class, **kwargs)
+
+                return _Router
+
+            APIRouter = router_class(None)
+        """,
+        "main.py": """
+            from fastapi import FastAPI
+            from kit import APIRouter
+
+            app = FastAPI()
+            router = APIRouter(prefix="/v1")
+
+            @router.get("/things")
+            def things():
+                return []
+
+            app.include_router(router)
+        """,
+    })
+    assert ("GET", "/v1/things") in routes

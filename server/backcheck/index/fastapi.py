@@ -127,9 +127,22 @@ class FastAPIIndex:
             return "app"
         if qualified in _ROUTER_TYPES:
             return "router"
-        if depth < 4:
-            return ac.kind_from_bases(self.project.lookup(qualified), self._kind_of_callee, depth)
-        return None
+        if depth >= 4:
+            return None
+        found = self.project.lookup(qualified)
+        if found and found[1] == "assign" and isinstance(found[2][0], CallV):
+            # `APIRouter = get_api_router_class(APIRoute)`: a class made by a project function
+            maker = self.project.resolve(found[0], found[2][0].func)
+            if maker and maker[1] == "function":
+                made = maker[2].returns
+                if isinstance(made, Sub) and isinstance(made.value, Ref) and made.value.name in ("type", "Type"):
+                    if isinstance(made.index, Ref):
+                        return self._kind_of_callee(maker[0], made.index.name, depth + 1)
+                for value in maker[2].return_values:
+                    if isinstance(value, Ref) and value.name in maker[0].classes:
+                        return self._kind_of_callee(maker[0], value.name, depth + 1)
+            return None
+        return ac.kind_from_bases(found, self._kind_of_callee, depth)
 
     def _constructors(self) -> set[str]:
         """Short names that can build an app or router: FastAPI, APIRouter and project subclasses of them."""
