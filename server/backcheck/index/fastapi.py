@@ -135,9 +135,9 @@ class FastAPIIndex:
             maker = self.project.resolve(found[0], found[2][0].func)
             if maker and maker[1] == "function":
                 made = maker[2].returns
-                if isinstance(made, Sub) and isinstance(made.value, Ref) and made.value.name in ("type", "Type"):
-                    if isinstance(made.index, Ref):
-                        return self._kind_of_callee(maker[0], made.index.name, depth + 1)
+                if (isinstance(made, Sub) and isinstance(made.value, Ref) and made.value.name in ("type", "Type")
+                        and isinstance(made.index, Ref)):
+                    return self._kind_of_callee(maker[0], made.index.name, depth + 1)
                 for value in maker[2].return_values:
                     if isinstance(value, Ref) and value.name in maker[0].classes:
                         return self._kind_of_callee(maker[0], value.name, depth + 1)
