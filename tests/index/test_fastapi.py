@@ -544,3 +544,76 @@ def test_router_class_made_by_a_typed_project_function(routes_of) -> None:
         """,
     })
     assert ("GET", "/v1/things") in routes
+
+
+def test_gate_helpers_decide_tests_from_known_values() -> None:
+    from backcheck.index import fastapi_gates as gates
+    from backcheck.index.facts import Test
+
+    required = Test("required", ["required"], False)
+    assert gates.holds(required, {"required": True}) is True
+    assert gates.holds(Test("required", ["required"], True), {"required": True}) is False
+    assert gates.holds(Test("self.mode == 'strict'", ["self.mode"], False), {"self.mode": "strict"}) is True
+    assert gates.holds(required, {}) is None
+    assert gates.needs_credential(Test("token", ["token"], False), {"token"})
+    assert gates.needs_credential(Test("not token", ["token"], True), {"token"})
+    assert gates.needs_credential(Test("token is None", ["token"], True), {"token"})
+    assert not gates.needs_credential(Test("token is None", ["token"], False), {"token"})
+    assert gates.lacks_credential(Test("not token", ["token"], False), {"token"})
+    parts = gates.conjuncts(Test("settings.AUTH and not token", ["settings.AUTH", "settings", "token"], False))
+    assert [p.text for p in parts] == ["settings.AUTH", "not token"]
+    assert gates.roots(parts[0]) == {"settings"}
+    assert gates.negate("not settings.AUTH") == "settings.AUTH"
+    assert gates.negate("a and b") == "not (a and b)"
+    assert gates.gate_text([Test("DEBUG", ["DEBUG"], True)]) == "not DEBUG"
+
+
+def test_setting_read_through_a_settings_getter(routes_of) -> None:
+    routes = routes_of({"main.py": """
+        from functools import lru_cache
+        from fastapi import Depends, FastAPI, Header, HTTPException
+        from pydantic_settings import BaseSettings
+
+        class Settings(BaseSettings):
+            AUTH_ENABLED: bool = False
+
+        @lru_cache
+        def get_settings():
+            return Settings()
+
+        app = FastAPI()
+
+        def gate(x_token: str | None = Header(None)):
+            if get_settings().AUTH_ENABLED and x_token is None:
+                raise HTTPException(status_code=401)
+
+        @app.get("/items", dependencies=[Depends(gate)])
+        def items():
+            return []
+    """})
+    route = routes[("GET", "/items")]
+    assert route.auth_state == "conditional" and route.auth_condition == "not get_settings().AUTH_ENABLED"
+
+
+def test_setting_read_through_a_settings_getter_that_defaults_to_on(routes_of) -> None:
+    routes = routes_of({"main.py": """
+        from fastapi import Depends, FastAPI, Header, HTTPException
+        from pydantic_settings import BaseSettings
+
+        class Settings(BaseSettings):
+            AUTH_ENABLED: bool = True
+
+        def get_settings():
+            return Settings()
+
+        app = FastAPI()
+
+        def gate(x_token: str | None = Header(None)):
+            if get_settings().AUTH_ENABLED and x_token is None:
+                raise HTTPException(status_code=401)
+
+        @app.get("/items", dependencies=[Depends(gate)])
+        def items():
+            return []
+    """})
+    assert routes[("GET", "/items")].auth

@@ -1032,9 +1032,16 @@ class FastAPIIndex:
                 return self._static_value(found[0], value.name, depth + 1)
             return _UNKNOWN
         owner, _, attr = qualified.rpartition(".")
-        holder = self.project.lookup(owner) if owner else None
+        if owner.endswith("()"):
+            holder = self.project.resolve(facts, name.rpartition(".")[0].removesuffix("()"))
+        else:
+            holder = self.project.lookup(owner) if owner else None
         cls = None
-        if holder and holder[1] == "class":
+        if holder and holder[1] == "function" and owner.endswith("()"):
+            # `get_settings().AUTH_ENABLED`: the settings class the function builds
+            made = [v for v in holder[2].return_values if isinstance(v, CallV)]
+            cls = self.project.resolve(holder[0], made[0].func) if made else None
+        elif holder and holder[1] == "class":
             cls = holder
         elif holder and holder[1] == "assign" and isinstance(holder[2][0], CallV):
             cls = self.project.resolve(holder[0], holder[2][0].func)

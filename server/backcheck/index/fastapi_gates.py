@@ -59,6 +59,9 @@ def _dotted(node: ast.expr) -> str | None:
     if isinstance(node, ast.Attribute):
         head = _dotted(node.value)
         return f"{head}.{node.attr}" if head else None
+    if isinstance(node, ast.Call) and not node.args and not node.keywords:
+        head = _dotted(node.func)  # `get_settings()`, as the facts spell it
+        return f"{head}()" if head else None
     return None
 
 
@@ -171,4 +174,4 @@ def negate(text: str) -> str:
 
 def roots(test: Test) -> set[str]:
     """The first part of every name a test reads (`settings` for `settings.AUTH_ENABLED`)."""
-    return {name.split(".", 1)[0] for name in test.names}
+    return {name.split(".", 1)[0].split("(", 1)[0].split("[", 1)[0] for name in test.names}
