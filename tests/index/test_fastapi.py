@@ -617,3 +617,47 @@ def test_setting_read_through_a_settings_getter_that_defaults_to_on(routes_of) -
             return []
     """})
     assert routes[("GET", "/items")].auth
+
+
+def test_routers_and_endpoints_registered_in_loops(routes_of) -> None:
+    routes = routes_of({
+        "views.py": """
+            from fastapi import APIRouter
+
+            users = APIRouter()
+            items = APIRouter()
+
+            @users.get("/users")
+            def list_users():
+                return []
+
+            @items.get("/items")
+            def list_items():
+                return []
+
+            def ping():
+                return "pong"
+
+            def version():
+                return "1"
+
+            ROUTES = [("/ping", ping), ("/version", version)]
+        """,
+        "main.py": """
+            from fastapi import Depends, FastAPI
+            from fastapi.security import HTTPBearer
+            import views
+
+            app = FastAPI()
+            bearer = HTTPBearer()
+
+            for router in (views.users, views.items):
+                app.include_router(router, prefix="/api", dependencies=[Depends(bearer)])
+
+            for path, view in views.ROUTES:
+                app.add_api_route(path, view)
+        """,
+    })
+    assert routes[("GET", "/api/users")].auth and routes[("GET", "/api/items")].auth
+    assert ("GET", "/ping") in routes and ("GET", "/version") in routes
+    assert not routes[("GET", "/ping")].auth

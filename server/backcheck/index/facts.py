@@ -336,6 +336,9 @@ class FileFacts:
     extends: list[tuple[str, Any, int]] = field(default_factory=list)
     # Every function defined inside another function, by qualified name ("decorator.wrapper").
     nested: dict[str, FuncFacts] = field(default_factory=dict)
+    # `for` loop variables anywhere in the file: name -> (summary of what is iterated, position in a
+    # tuple target or None): `for prefix, router in ROUTERS:` -> {"prefix": (Ref("ROUTERS"), 0), ...}.
+    loop_vars: dict[str, tuple[Any, int | None]] = field(default_factory=dict)
 
     def all_functions(self):
         """Module functions, then methods of every class."""

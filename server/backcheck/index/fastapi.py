@@ -307,13 +307,58 @@ class FastAPIIndex:
             child_ref = call.args[0]
             if parent is None or not isinstance(child_ref, Ref):
                 continue
+            prefix, deps = call.kwargs.get("prefix"), call.kwargs.get("dependencies")
             child = self.router_key(facts, child_ref.name)
-            if child is None or child == parent:
+            if child is not None:
+                self._include(parent, child, facts, facts, prefix, deps)
                 continue
+            # `for router in (users.router, items.router): app.include_router(router, ...)`
+            names = [v.name for v in (child_ref, prefix) if isinstance(v, Ref) and v.name in facts.loop_vars]
+            owner, rows = self._loop_rows(facts, names)
+            for row in rows:
+                element = row.get(child_ref.name)
+                child = self.router_key(owner, element.name) if isinstance(element, Ref) else None
+                if child is not None:
+                    row_prefix = row.get(prefix.name) if isinstance(prefix, Ref) and prefix.name in row else None
+                    self._include(parent, child, owner if row_prefix is not None else facts, facts,
+                                  row_prefix if row_prefix is not None else prefix, deps)
+
+    def _include(self, parent: tuple[str, str], child: tuple[str, str], prefix_facts: FileFacts,
+                 facts: FileFacts, prefix: Any, deps: Any) -> None:
+        if child != parent:
             self.routers[child].parents.append(
-                (parent, self.project.static_str(facts, call.kwargs.get("prefix")) or "",
-                 self._deps(facts, call.kwargs.get("dependencies")), facts)
+                (parent, self.project.static_str(prefix_facts, prefix) or "", self._deps(facts, deps), facts)
             )
+
+    def _loop_rows(self, facts: FileFacts, names: list[str]) -> tuple[FileFacts, list[dict[str, Any]]]:
+        """The values loop variables take, one {name: value} per element of what the loop iterates
+        (a list or tuple display, or a module constant holding one), with the module it is written in."""
+        if not names:
+            return facts, []
+        iterated = facts.loop_vars[names[0]][0]
+        owner, items = self._items(facts, iterated)
+        rows = []
+        for item in items:
+            row: dict[str, Any] = {}
+            for name in names:
+                source, index = facts.loop_vars[name]
+                if source != iterated:
+                    continue
+                if index is None:
+                    row[name] = item
+                elif isinstance(item, Seq) and index < len(item.items):
+                    row[name] = item.items[index]
+            rows.append(row)
+        return owner, rows
+
+    def _items(self, facts: FileFacts, value: Any, depth: int = 0) -> tuple[FileFacts, list[Any]]:
+        if isinstance(value, Seq):
+            return facts, value.items
+        if isinstance(value, Ref) and depth < 4:
+            found = self.project.resolve(facts, value.name)
+            if found and found[1] == "assign":
+                return self._items(found[0], found[2][0], depth + 1)
+        return facts, []
 
     def mounts(self, key: tuple[str, str], seen: frozenset = frozenset()) -> list[tuple[str, list[tuple[Any, FileFacts, str]]]]:
         """Every (path prefix, dependencies with their module and origin) chain from a router up to a root."""
@@ -441,14 +486,30 @@ class FastAPIIndex:
         endpoint = call.args[1] if len(call.args) > 1 else call.kwargs.get("endpoint")
         if key is None or raw_path is None or not isinstance(endpoint, Ref):
             return []
-        found = self.project.resolve(facts, endpoint.name)
+        if endpoint.name in facts.loop_vars and self.project.resolve(facts, endpoint.name) is None:
+            # `for path, view in ROUTES: router.add_api_route(path, view)`: one route per element
+            names = [v.name for v in (endpoint, raw_path) if isinstance(v, Ref) and v.name in facts.loop_vars]
+            owner, rows = self._loop_rows(facts, names)
+            out = []
+            for row in rows:
+                view = row.get(endpoint.name)
+                path = row.get(raw_path.name) if isinstance(raw_path, Ref) else None
+                if isinstance(view, Ref):
+                    out.extend(self._endpoint_route(facts, call, key, owner, view, owner if path else facts,
+                                                    path or raw_path))
+            return out
+        return self._endpoint_route(facts, call, key, facts, endpoint, facts, raw_path)
+
+    def _endpoint_route(self, facts: FileFacts, call: CallV, key: tuple[str, str], view_facts: FileFacts,
+                        endpoint: Ref, path_facts: FileFacts, raw_path: Any) -> list[Route]:
+        found = self.project.resolve(view_facts, endpoint.name)
         if not found or found[1] != "function":
             return []
         methods = [m.value.upper() for m in _seq(call.kwargs.get("methods")) if isinstance(m, Const)] or ["GET"]
         deps = [(d, dep_facts, "add_api_route dependencies")
                 for d, dep_facts in self._deps(facts, call.kwargs.get("dependencies"))]
         extra = {"response_model": call.kwargs.get("response_model"), "module": found[0].module}
-        return self._build(found[0], found[2], key, self._path(facts, raw_path), methods, deps, extra)
+        return self._build(found[0], found[2], key, self._path(path_facts, raw_path), methods, deps, extra)
 
     def _path(self, facts: FileFacts, value: Any) -> str:
         """A route path as written; a computed one keeps its constant start and names the rest."""

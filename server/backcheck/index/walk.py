@@ -318,6 +318,17 @@ class Walker:
     def _tests(self) -> tuple[Test, ...]:
         return tuple(self._test(test, negated) for test, negated in self.tests)
 
+    def visit_for(self, node: ast.For | ast.AsyncFor) -> None:
+        target = node.target
+        if isinstance(target, ast.Name):
+            self.facts.loop_vars[target.id] = (summarize(node.iter), None)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            iterated = summarize(node.iter)
+            for index, element in enumerate(target.elts):
+                if isinstance(element, ast.Name):
+                    self.facts.loop_vars[element.id] = (iterated, index)
+        self.visit_children(node)
+
     def visit_leaf(self, node: ast.AST) -> None:
         """Nodes with nothing below them worth visiting."""
 
@@ -415,6 +426,8 @@ _VISITORS = {
     ast.AugAssign: Walker.visit_aug_assign,
     ast.Return: Walker.visit_return,
     ast.If: Walker.visit_if,
+    ast.For: Walker.visit_for,
+    ast.AsyncFor: Walker.visit_for,
     ast.Raise: Walker.visit_raise,
     ast.With: Walker.visit_with,
     ast.AsyncWith: Walker.visit_with,
