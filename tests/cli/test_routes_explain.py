@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from backcheck.cli import main
 from backcheck.index import fastapi
 from backcheck.index.project import AuthStep
@@ -117,6 +116,7 @@ def test_explain_prints_each_route_and_its_chain(project: Path, capsys) -> None:
 
 def test_table_shows_conditional_routes_with_their_condition(project: Path, capsys) -> None:
     code, out = run(capsys, "routes", str(project), "--no-cache")
+    assert code == 0
     (row,) = [line for line in out.splitlines() if " /reports " in line]
     cells = row.split()
     assert cells[:3] == ["GET", "/reports", "conditional"]
@@ -127,6 +127,7 @@ def test_table_shows_conditional_routes_with_their_condition(project: Path, caps
 
 def test_routes_json_keeps_its_keys_and_adds_the_trail(project: Path, capsys) -> None:
     code, out = run(capsys, "routes", str(project), "--format", "json", "--no-cache")
+    assert code == 0
     routes = {r["path"]: r for r in json.loads(out)["routes"]}
     contract = {"file", "line", "function", "methods", "path", "framework", "auth", "auth_via", "public"}
     assert all(contract <= set(r) for r in routes.values())
@@ -141,6 +142,7 @@ def test_routes_json_keeps_its_keys_and_adds_the_trail(project: Path, capsys) ->
 
 def test_check_json_and_sarif_carry_the_chain(project: Path, capsys) -> None:
     code, out = run(capsys, "check", str(project), "--format", "json", "--no-cache", "--select", "BC101")
+    assert code == 1
     diagnostics = {d["line"]: d for d in json.loads(out)["diagnostics"]}
     reports, orders = diagnostics[9], diagnostics[14]
     assert reports["severity"] == "warning" and orders["severity"] == "error"
@@ -152,6 +154,7 @@ def test_check_json_and_sarif_carry_the_chain(project: Path, capsys) -> None:
                                   "message": "no authentication candidate found"}]
 
     code, out = run(capsys, "check", str(project), "--format", "sarif", "--no-cache", "--select", "BC101")
+    assert code == 1
     results = {r["locations"][0]["physicalLocation"]["region"]["startLine"]: r
                for r in json.loads(out)["runs"][0]["results"]}
     assert results[9]["level"] == "warning" and results[14]["level"] == "error"

@@ -11,7 +11,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from backcheck.config import Settings
 from backcheck.diagnostics import Related
 from backcheck.engine import Engine

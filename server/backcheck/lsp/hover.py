@@ -97,8 +97,11 @@ def chain_markdown(route: Route) -> list[str]:
     """The candidates examined, a bullet each; none when the `auth_via` line already says it."""
     if not route.auth_trail and (route.auth or route.public):
         return []
+    steps = explain.chain(route)
+    if len(steps) == 1 and not steps[0].name:  # nothing was examined: one line says so
+        return [f"- Why: {_step_markdown(steps[0])}"]
     out = ["- Why:"]
-    for step in explain.chain(route):
+    for step in steps:
         place = explain.where_text(step) if step.name else ""
         out.append(f"  - {_step_markdown(step)}" + (f" ({place})" if place else ""))
     return out

@@ -75,7 +75,7 @@ unsafe: review it.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from backcheck.diagnostics import Finding, Related
 from backcheck.fixes import Fix
