@@ -24,8 +24,8 @@ Each finding lists the authentication candidates backcheck examined for the rout
 diagnostic's related information in the editor (one entry per candidate, each a link to where it is
 declared or applied), `relatedLocations` in SARIF, `related` in `backcheck check --format json`.
 Hovering the handler's `def` or decorator lines shows the verdict and the same chain, and
-`backcheck routes --explain` prints it for every route. Each entry reads
-`kind name: verdict — reason`, for example
+`backcheck routes --explain` prints it for every route (`auth_trail` in `--format json`). Each
+entry reads `kind name: verdict — reason`, for example
 
 ```text
 router api_router: open — include_router adds no dependencies
