@@ -64,7 +64,7 @@ def step_text(step: AuthStep) -> str:
 def verdict(route: Route) -> str:
     """The route's verdict in one line, said after its chain: "conditional: open when ...", ..."""
     if route.auth:
-        return "authenticated: a candidate above rejects an anonymous request"
+        return "authenticated"
     if route.public:
         return f"public: declared ({route.public_via})"
     if route.auth_condition:
