@@ -9,6 +9,9 @@ Run it with the app's own interpreter from the app's checkout::
 arguments). ``--prelude`` is Python run before the import (environment, test settings);
 ``--setup`` is Python run after the app is built, with ``app`` bound (schema, fixtures, fakes);
 ``--lifespan`` runs the app's startup before the probe (a database pool made at startup).
+Path and required query parameters get a sample by type ("1", a UUID, an enum's first value)
+unless ``--path-value NAME=VALUE`` (or a ``path_values`` dict set by ``--setup``) names one;
+a ``route_notes`` dict (path regex -> text) set by ``--setup`` adds to the matching notes.
 
 For every ``APIRoute`` it records the endpoint's file and ``def`` line (decorators unwrapped), the
 dependency tree (security schemes and dependency callables with their file and line) and an auth
@@ -16,7 +19,8 @@ verdict for an anonymous request, decided in this order:
 
 1. The probe: each method is requested with no credentials, path parameters filled. A profiler
    watches which code objects run. If the endpoint's own code ran, the anonymous request reached
-   the handler: auth false (unless the handler itself answered 401/403: auth true, "inline"). If
+   the handler: auth false (unless the handler itself answered 401/403 to a request that needs no
+   body: auth true, "inline"; with a body it is a credentials check such as a login form). If
    the answer is 401/403 (or a redirect to a login page) without the handler running: auth true,
    and ``auth_via`` names the innermost project function (or security scheme) that raised.
 2. A 422 without the handler running: FastAPI validated the parameters but every dependency whose
@@ -190,25 +194,43 @@ def sample_value(annotation) -> str:
     return "1"
 
 
-def fill_path(route) -> str:
+def _param_type(param):
+    info = getattr(param, "field_info", None)
+    annotation = getattr(info, "annotation", None) or getattr(param, "type_", None)
+    return annotation if annotation is not None else getattr(param, "outer_type_", str)
+
+
+def _required(param) -> bool:
+    required = getattr(param, "required", None)
+    if callable(getattr(param, "is_required", None)):
+        required = param.is_required()
+    return bool(required)
+
+
+def fill_path(route, values: dict) -> str:
+    """The route's path with path parameters filled, and its required query parameters."""
     types = {}
-    for param in route.dependant.path_params:
-        info = getattr(param, "field_info", None)
-        annotation = getattr(info, "annotation", None) or getattr(param, "type_", None)
-        if annotation is None:
-            annotation = getattr(param, "outer_type_", str)
-        types[param.name] = annotation
-    for sub in _all_dependants(route.dependant):
+    query = {}
+    for sub in [route.dependant, *_all_dependants(route.dependant)]:
         for param in sub.path_params:
-            info = getattr(param, "field_info", None)
-            annotation = getattr(info, "annotation", None) or getattr(param, "type_", None)
-            types.setdefault(param.name, annotation)
+            types.setdefault(param.name, _param_type(param))
+        for param in sub.query_params:
+            if _required(param):
+                name = getattr(param, "alias", None) or param.name
+                query.setdefault(name, values.get(name) or sample_value(_param_type(param)))
 
     def fill(match):
         name = match.group(1)
-        return sample_value(types.get(name, str))
+        return values.get(name) or sample_value(types.get(name, str))
 
-    return re.sub(r"\{(\w+)(?::\w+)?\}", fill, route.path_format)
+    path = re.sub(r"\{(\w+)(?::\w+)?\}", fill, route.path_format)
+    if query:
+        path += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return path
+
+
+def has_body(route) -> bool:
+    return any(sub.body_params for sub in [route.dependant, *_all_dependants(route.dependant)])
 
 
 def _all_dependants(dependant):
@@ -263,10 +285,13 @@ def probe(app, routes_info, root: Path, lifespan: bool = False):
 
     tracer = Tracer()
     tree_codes: dict = {}
+    overrides = getattr(app, "dependency_overrides", {}) or {}
     for info in routes_info:
         for code in info["endpoint_codes"]:
             tracer.watched.add(code)
         for dep in info["deps"]:
+            if dep["call"] in overrides:
+                dep["call"] = overrides[dep["call"]]
             for code in code_objects(dep["call"]):
                 tracer.watched.add(code)
                 tree_codes[code] = dep["name"]
@@ -348,8 +373,10 @@ def decide(info, observation):
     note = f"probe {status or observation['error']}"
     if reached:
         note += ", handler ran"
+        if status in (401, 403) and not info["has_body"]:
+            return True, ["inline"], note + " and answered it (a check in the handler)"
         if status in (401, 403):
-            return True, ["inline"], note + " and answered it"
+            note += " and answered it to the empty body (a credentials check, not a gate)"
         return False, [], note
     if status in (401, 403) or (status in (302, 303, 307) and "login" in observation["location"]):
         via = observation["raiser"] or (schemes[0]["scheme"] if schemes else "unknown")
@@ -376,11 +403,12 @@ def git_commit(root: Path) -> str:
         return ""
 
 
-def enumerate_routes(app, root: Path):
+def enumerate_routes(app, root: Path, path_values: dict | None = None):
     from fastapi.routing import APIRoute, APIWebSocketRoute
     from starlette.routing import Mount, Route, WebSocketRoute
 
     infos, others = [], []
+    path_values = path_values or {}
 
     def visit(routes, prefix=""):
         for route in routes:
@@ -412,7 +440,8 @@ def enumerate_routes(app, root: Path):
         else:
             info["methods"] = sorted(route.methods - {"HEAD"} if route.methods != {"HEAD"}
                                      else route.methods)
-        info["sample_path"] = info["prefix"] + fill_path(route)
+        info["sample_path"] = info["prefix"] + fill_path(route, path_values)
+        info["has_body"] = has_body(route)
     return infos, others
 
 
@@ -425,6 +454,8 @@ def main(argv=None) -> int:
     parser.add_argument("--prelude", default="")
     parser.add_argument("--setup", default="")
     parser.add_argument("--no-probe", action="store_true")
+    parser.add_argument("--path-value", action="append", default=[], metavar="NAME=VALUE",
+                        help="value for a path or query parameter (default: a sample by type)")
     parser.add_argument("--lifespan", action="store_true",
                         help="run the app's startup/shutdown around the probe")
     args = parser.parse_args(argv)
@@ -440,7 +471,11 @@ def main(argv=None) -> int:
     if args.setup:
         exec(args.setup, namespace)  # noqa: S102
 
-    infos, others = enumerate_routes(app, root)
+    path_values = dict(namespace.get("path_values") or {})
+    for pair in args.path_value:
+        name, _, value = pair.partition("=")
+        path_values[name] = value
+    infos, others = enumerate_routes(app, root, path_values)
     http_infos = [i for i in infos if i["methods"] != ["WEBSOCKET"]]
     observations = {}
     if not args.no_probe:
@@ -449,6 +484,7 @@ def main(argv=None) -> int:
         except Exception:  # noqa: BLE001
             traceback.print_exc()
     records = []
+    route_notes = namespace.get("route_notes") or {}
     for info in infos:
         index = http_infos.index(info) if info in http_infos else None
         deps_text = "; ".join(
@@ -467,6 +503,9 @@ def main(argv=None) -> int:
             alt.append([info["file"], info["first"]])
         for (auth, via), members in groups.items():
             notes = "; ".join(f"{m}: {n}" for m, n, _ in members)
+            full_path = info["prefix"] + info["route"].path
+            notes += "".join(f"; {note}" for pattern, note in route_notes.items()
+                             if re.search(pattern, full_path))
             if deps_text:
                 notes += " | deps: " + deps_text
             records.append({
