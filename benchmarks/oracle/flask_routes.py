@@ -30,8 +30,9 @@ filled, a profiler watching which code objects run.
 - The handler's own code ran: the anonymous request reached it, auth false. (If it answered
   401/403 or sent the client to the login page on a bodiless method, the check is in the handler:
   auth true, "inline"; on a method with a body it may be a credentials check: auth null.)
-- The handler did not run and the answer is 401/403 or a redirect to the login page: auth true;
-  ``auth_via`` names the decorator or hook that stopped it.
+- The handler did not run and the answer is 401/403 or a redirect to the login page, or a
+  decorator or hook of the route redirected it elsewhere (a permission check that flashes and
+  sends the visitor back): auth true; ``auth_via`` names the decorator or hook that stopped it.
 - Anything else (404 or 400 from a hook, an error before the handler): auth null.
 
 ``--open-setup`` is Python run before a second probe that turns on the settings under which the
@@ -124,6 +125,10 @@ def hook_name(func) -> str:
     return _code_qualname(func).split(".<locals>.")[-1]
 
 
+def _is_dispatcher(code) -> bool:
+    return Path(code.co_filename).as_posix().endswith(("flask/views.py", "flask_restful/__init__.py"))
+
+
 def code_of(func):
     func = getattr(func, "__func__", func)
     return getattr(func, "__code__", None)
@@ -191,7 +196,8 @@ def handlers_for(app, rule, root: Path):
     for name, group in by_method.items():
         definer = next((k for k in view_class.__mro__ if name in k.__dict__), None)
         func = getattr(view_class, name)
-        chain = [view, *wrapper_chain(func)]
+        # the class's ``decorators`` wrap as_view's dispatcher; the method's own decorators follow
+        chain = [*wrapper_chain(view), *wrapper_chain(func)]
         inner = chain[-1]
         out.append({"methods": group, "inner": inner, "chain": chain, "class": view_class,
                     "definer": definer, "class_place": (class_file, class_line)})
@@ -219,7 +225,8 @@ def describe(func, root: Path) -> str:
 def login_urls(app) -> list:
     urls = []
     manager = getattr(app, "login_manager", None)
-    views = [getattr(manager, "login_view", None)] if manager else []
+    views = [getattr(manager, "login_view", None), getattr(manager, "refresh_view", None)] \
+        if manager else []
     views += [e for e in app.view_functions if e.split(".")[-1] in ("login", "signin")]
     with app.test_request_context():
         from flask import url_for
@@ -256,9 +263,9 @@ def probe(app, entries, namespace, logins, root: Path):
     gate_names: dict = {}
     for entry in entries:
         for func in entry["chain"]:
-            if getattr(func, "view_class", None) is not None:
-                continue  # as_view's dispatcher: not a gate
             code = code_of(func)
+            if code is not None and _is_dispatcher(code):
+                continue  # as_view's dispatcher: not a gate
             if code is not None:
                 tracer.watched.add(code)
                 gate_names.setdefault(code, decorator_name(func))
@@ -348,6 +355,8 @@ def decide(entry, method, obs, logins):
     if rejected:
         via = obs["raiser"] or (obs["entered"][-1] if obs["entered"] else "unknown")
         return True, [via], note + ", handler not reached"
+    if status in (301, 302, 303, 307, 308) and obs["entered"]:
+        return True, [obs["entered"][-1]], note + ", handler not reached: the gate sent it away"
     if obs["error"]:
         return None, [], note + ", handler not reached"
     return None, [], note + ", handler not reached" + (
@@ -430,7 +439,7 @@ def main(argv=None) -> int:
     for index, entry in enumerate(entries):
         hooks = "; ".join(describe(h, root) for h in entry["hooks"])
         wrappers = [decorator_name(f) for f in entry["chain"][:-1]
-                    if not getattr(f, "view_class", None)]
+                    if code_of(f) is None or not _is_dispatcher(code_of(f))]
         groups: dict = {}
         for method in entry["methods"]:
             obs = first.get((index, method))
