@@ -11,7 +11,9 @@ arguments). ``--prelude`` is Python run before the import (environment, test set
 ``--lifespan`` runs the app's startup before the probe (a database pool made at startup).
 Path and required query parameters get a sample by type ("1", a UUID, an enum's first value)
 unless ``--path-value NAME=VALUE`` (or a ``path_values`` dict set by ``--setup``) names one;
-a ``route_notes`` dict (path regex -> text) set by ``--setup`` adds to the matching notes.
+a ``route_notes`` dict (path regex -> text) set by ``--setup`` adds to the matching notes, and a
+``route_conditions`` dict (path regex -> the setting that opens them) marks routes the probe
+reached only because ``--setup`` turned that setting on: ``auth_condition`` names it.
 
 For every ``APIRoute`` it records the endpoint's file and ``def`` line (decorators unwrapped), the
 dependency tree (security schemes and dependency callables with their file and line) and an auth
@@ -485,6 +487,7 @@ def main(argv=None) -> int:
             traceback.print_exc()
     records = []
     route_notes = namespace.get("route_notes") or {}
+    route_conditions = namespace.get("route_conditions") or {}
     for info in infos:
         index = http_infos.index(info) if info in http_infos else None
         deps_text = "; ".join(
@@ -508,7 +511,12 @@ def main(argv=None) -> int:
                              if re.search(pattern, full_path))
             if deps_text:
                 notes += " | deps: " + deps_text
+            conditions = [c for pattern, c in route_conditions.items()
+                          if re.search(pattern, full_path)]
+            if conditions and auth is False:
+                notes += f"; conditional: {conditions[0]}"
             records.append({
+                **({"auth_condition": conditions[0]} if conditions and auth is False else {}),
                 "file": info["file"], "line": info["line"], "function": info["function"],
                 "methods": [m for m, _, _ in members],
                 "path": info["route"].path if not info["prefix"] else

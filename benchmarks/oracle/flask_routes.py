@@ -3,7 +3,7 @@
 Run it with the app's own interpreter from the app's checkout::
 
     python flask_routes.py --app CTFd:create_app() --root CHECKOUT --name APP --out OUT.json \\
-        [--prelude CODE] [--setup CODE] [--open-setup CODE]
+        [--prelude CODE] [--setup CODE] [--open-setup CODE] [--closed-setup CODE]
 
 ``--app`` is ``module:expression``, evaluated in the module's namespace (``create_app()``,
 ``create_app(TestingConfig)``, ``app``). ``--prelude`` is Python run before the import
@@ -40,6 +40,8 @@ app lets anonymous users in where it can (public visibility, no event window, no
 verification). A route closed in the first probe and reached in the second is a conditional gate:
 auth false, ``auth_condition`` says so, and both observations are in the notes. A route the first
 probe could not judge (a mode switch answering 404) takes the second probe's verdict.
+``--closed-setup`` runs a third probe under the strictest settings: a route open by default and
+closed there stays auth false, with ``auth_condition`` naming the gate (a visibility setting).
 """
 
 from __future__ import annotations
@@ -409,6 +411,7 @@ def main(argv=None) -> int:
     parser.add_argument("--prelude", default="")
     parser.add_argument("--setup", default="")
     parser.add_argument("--open-setup", default="")
+    parser.add_argument("--closed-setup", default="")
     parser.add_argument("--no-probe", action="store_true")
     args = parser.parse_args(argv)
 
@@ -425,13 +428,16 @@ def main(argv=None) -> int:
 
     entries, others = enumerate_entries(app, root, dict(namespace.get("path_values") or {}))
     logins = login_urls(app)
-    first, second = {}, {}
+    first, second, third = {}, {}, {}
     if not args.no_probe:
         try:
             first = probe(app, entries, namespace, logins, root)
             if args.open_setup:
                 exec(args.open_setup, namespace)  # noqa: S102
                 second = probe(app, entries, namespace, logins, root)
+            if args.closed_setup:
+                exec(args.closed_setup, namespace)  # noqa: S102
+                third = probe(app, entries, namespace, logins, root)
         except Exception:  # noqa: BLE001
             traceback.print_exc()
     route_notes = namespace.get("route_notes") or {}
@@ -459,6 +465,11 @@ def main(argv=None) -> int:
                     auth, via = auth2, via2
                 elif auth2 != auth:
                     note += f"; with open settings: {note2}"
+            if third and auth is False and condition is None:
+                auth3, via3, note3 = decide(entry, method, third.get((index, method)), logins)
+                if auth3 is True:
+                    condition = f"closed only under the --closed-setup settings ({', '.join(via3)})"
+                    note += f"; with closed settings: {note3}"
             groups.setdefault((auth, tuple(via), condition), []).append((method, note, obs))
         alt = []
         if entry["first"] and entry["first"] != entry["line"]:

@@ -50,7 +50,19 @@ with app.app_context():
         set_config(key, value)
 EOF
 )
+# Third probe: the strictest visibility settings, back in users mode. A route open by default and
+# closed here is gated by a setting (auth stays false; auth_condition names the gate).
+closed_setup=$(cat <<'EOF'
+from CTFd.utils import set_config
+with app.app_context():
+    for key, value in {"challenge_visibility": "private", "score_visibility": "private",
+                       "account_visibility": "private", "registration_visibility": "private",
+                       "user_mode": "users"}.items():
+        set_config(key, value)
+EOF
+)
 mkdir -p "$(dirname "$out")"
 (cd "$dest" && "$venv/bin/python" "$here/../flask_routes.py" --app 'tests.helpers:create_ctfd()' \
-    --root "$dest" --name ctfd --out "$out" --setup "$setup" --open-setup "$open_setup") \
+    --root "$dest" --name ctfd --out "$out" --setup "$setup" --open-setup "$open_setup" \
+    --closed-setup "$closed_setup") \
     2> >(grep -v 'not a valid cookie domain\|warnings.warn\|SAFE_MODE\|OAuth State' >&2)

@@ -74,8 +74,8 @@ with SessionLocal() as session:
     households = get_repositories(session, group_id=group.id, household_id=None).households
     household = households.get_by_name("Family")
     path_values = {"group_slug": group.slug, "household_slug": household.slug}
-route_notes = {"^/api/explore/": "conditional: open while the group's private_group preference is "
-               "off (seeded on: a private group answers 404); the probe ran with it off"}
+route_conditions = {"^/api/explore/": "the group's private_group preference is off (seeded on: "
+                    "a private group answers 404); the probe ran with it off"}
 EOF
 )
 rm -rf "$data"
