@@ -364,7 +364,21 @@ def probe(app, routes_info, root: Path, lifespan: bool = False):
 
 
 def decide(info, observation):
-    """(auth, auth_via, note) for one method of one route."""
+    """(auth, auth_via, note) for one method of one route, with introspection's view when the
+    two differ."""
+    auth, via, note = _decide(info, observation)
+    schemes = [d for d in info["deps"] if d["security"]]
+    strict = [d["scheme"] for d in schemes if d["auto_error"]]
+    if auth is False and strict:
+        note += f"; introspection: {', '.join(strict)} with auto_error in the tree, yet it passed"
+    elif auth is True and not strict and via != ["inline"]:
+        lenient = [d["scheme"] for d in schemes]
+        note += "; introspection: no security scheme with auto_error in the tree" + (
+            f" ({', '.join(lenient)} with auto_error off)" if lenient else "")
+    return auth, via, note
+
+
+def _decide(info, observation):
     deps = info["deps"]
     schemes = [d for d in deps if d["security"] and d["auto_error"]]
     introspected = True if schemes else None
