@@ -14,9 +14,10 @@ bound (schema, fixtures, settings as the app's tests make them). ``--setup`` may
   (a CSRF nonce an anonymous browser would carry, for example);
 - ``path_values`` (parameter name -> value) used instead of the samples for path parameters;
 - ``route_notes`` (path regex -> text) added to the matching records' notes;
-- ``auth_overrides`` (endpoint -> (auth, reason)): a verdict set by reading the code where the
-  probe is misled (a handler that redirects to the login page because a feature is unconfigured);
-  the probe's own observation stays in the notes.
+- ``auth_overrides`` (endpoint -> (auth, reason[, condition])): a verdict set by reading the code
+  where the probe is misled (a handler that redirects to the login page because a feature is
+  unconfigured, a gate that holds only after setup); the probe's own observation stays in the
+  notes.
 
 Every ``app.url_map`` rule gives one record per handler: the view function unwrapped through
 ``__wrapped__``, or for a class-based view (``MethodView``, flask-restx/flask-restful
@@ -481,7 +482,7 @@ def main(argv=None) -> int:
                 alt.append([class_file, class_line])
         override = (namespace.get("auth_overrides") or {}).get(entry["endpoint"])
         if override is not None:
-            groups = {(override[0], (), None): [
+            groups = {(override[0], (), override[2] if len(override) > 2 else None): [
                 (m, n + f"; auth set by reading the code: {override[1]}", o)
                 for members in groups.values() for m, n, o in members]}
         path = entry["rule"].rule
