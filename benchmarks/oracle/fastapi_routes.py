@@ -85,7 +85,7 @@ def source_place(obj, root: Path):
     target = unwrap(obj)
     if not (inspect.isfunction(target) or inspect.ismethod(target) or inspect.isclass(target)):
         target = type(target)
-        call = getattr(target, "__call__", None)
+        call = next((vars(k)["__call__"] for k in target.__mro__ if "__call__" in vars(k)), None)
         if call is not None and inspect.isfunction(call):
             target = call
     try:
@@ -128,7 +128,8 @@ def code_objects(call) -> set:
             target = target.func
             continue
         elif not inspect.isclass(target):
-            method = getattr(type(target), "__call__", None)
+            method = next((vars(k)["__call__"] for k in type(target).__mro__
+                           if "__call__" in vars(k)), None)
             if method is not None and hasattr(method, "__code__"):
                 codes.add(method.__code__)
         elif inspect.isclass(target):
@@ -351,6 +352,11 @@ def probe(app, routes_info, root: Path, lifespan: bool = False):
             for exc in raised:
                 if getattr(exc, "status_code", None) in (401, 403):
                     raiser = innermost_raiser(exc, root, tree_codes)
+            if raiser is None and status in (401, 403) and not reached:
+                # newer Starlette hands the handler an exception without its traceback: the
+                # dependency that raised is the last one that started (they run one by one)
+                entered = [tree_codes[c] for c in tracer.seen if c in tree_codes]
+                raiser = entered[-1] if entered else None
             results[index, method] = {
                 "status": status, "location": location, "error": error,
                 "reached": reached, "deps_called": dep_called, "raiser": raiser,
