@@ -176,6 +176,14 @@ def _path_of(chain: list[tuple[Any, bool]]) -> str:
     return "/" + re.sub(r"/{2,}", "/", text).lstrip("/")
 
 
+def _format_suffix(pattern: Any, is_regex: bool) -> bool:
+    """A DRF `format_suffix_patterns` duplicate (`.json` after the route): the same handler again."""
+    if is_regex:
+        return "(?P<format>" in str(pattern)
+    converter = getattr(pattern, "converters", {}).get("format")
+    return converter is not None and "suffix" in type(converter).__name__.lower()
+
+
 def _sample_kwargs(chain: list[tuple[Any, bool]]) -> tuple[list[str], dict[str, Any]]:
     """Path parameters filled with "1" (through each converter when it takes it)."""
     args: list[str] = []
@@ -210,6 +218,7 @@ class Handler:
     owner: type | None  # the class in the MRO that defines attr
     cell: Any = None  # closure cell holding the innermost function of a decorated function view
     action: str | None = None
+    swap_class: type | None = None  # where attr is swapped, when not on view_class
 
 
 def _wrapper_chain(callback: Any) -> list[Any]:
@@ -305,6 +314,17 @@ def handlers_of(callback: Any) -> list[Handler]:
         owner, func = _resolve_attr(cls, name)
         if owner is not None and _in_root(_source_file(owner)) and wrapped is None:
             out.append(Handler(name.upper(), f"{cls.__name__}.{name}", cls, name, func, owner))
+    if not out:
+        # A view that answers every method in dispatch (a GraphQL view, say): the handler is the
+        # nearest dispatch; the probe swaps the first library dispatch after it, so that a check
+        # the project's dispatch makes before delegating still counts as a gate.
+        owner, func = _resolve_attr(cls, "dispatch")
+        if owner is not None:
+            later = [k for k in cls.__mro__[cls.__mro__.index(owner) + 1:] if "dispatch" in k.__dict__]
+            swap = owner if _in_root(_source_file(owner)) is False else None
+            if swap is None:
+                swap = next((k for k in later if not _in_root(_source_file(k))), owner)
+            out.append(Handler("*", f"{cls.__name__}.dispatch", cls, "dispatch", func, owner, swap_class=swap))
     return out
 
 
@@ -332,7 +352,7 @@ def _anonymous_request(method: str, path: str) -> Any:
     from django.test import RequestFactory
 
     verb = "GET" if method == "*" else method
-    request = RequestFactory().generic(verb, path, secure=True, HTTP_ACCEPT="text/html")
+    request = RequestFactory().generic(verb, path, secure=True, HTTP_ACCEPT="*/*")
     request.user = AnonymousUser()
     request.session = SessionStore()
     request._dont_enforce_csrf_checks = True
@@ -384,6 +404,10 @@ def _refusal(response: Any) -> str | None:
     return None
 
 
+# What a gate calls when it turns a request away: Django's access mixins, `user_passes_test`, DRF.
+_REFUSING_CALLS = frozenset({"handle_no_permission", "redirect_to_login", "permission_denied"})
+
+
 def probe(callback: Any, handler: Handler, method: str, path: str, args: list[str],
           kwargs: dict[str, Any]) -> Probe:
     from django.core.exceptions import PermissionDenied
@@ -409,6 +433,17 @@ def probe(callback: Any, handler: Handler, method: str, path: str, args: list[st
             return result
     restore = _swap(handler)
     _STATE["reached"] = False
+    refusers: list[str] = []
+
+    def watch(frame: Any, event: str, _arg: Any) -> None:
+        if event == "call" and frame.f_code.co_name in _REFUSING_CALLS and frame.f_back is not None:
+            caller = frame.f_back.f_code
+            name = getattr(caller, "co_qualname", caller.co_name)
+            name = name.split(".<locals>")[0]
+            if name.rsplit(".", 1)[-1] not in _REFUSING_CALLS:
+                refusers.append(name.removesuffix(".dispatch"))
+
+    sys.setprofile(watch)
     try:
         response = callback(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render) and not getattr(response, "is_rendered", True):
@@ -424,7 +459,9 @@ def probe(callback: Any, handler: Handler, method: str, path: str, args: list[st
     except Exception as exc:  # noqa: BLE001
         response, error = None, exc
     finally:
+        sys.setprofile(None)
         restore()
+    result.refused_by.extend(dict.fromkeys(refusers))
     if _STATE["reached"]:
         result.reached, result.outcome = True, "reached"
         result.detail += "the handler ran for an anonymous request"
@@ -448,7 +485,7 @@ def probe(callback: Any, handler: Handler, method: str, path: str, args: list[st
 
 def _swap(handler: Handler):
     if handler.view_class is not None and handler.attr:
-        cls, name = handler.view_class, handler.attr
+        cls, name = handler.swap_class or handler.view_class, handler.attr
         had = name in cls.__dict__
         old = cls.__dict__.get(name)
         setattr(cls, name, _sentinel_method)
@@ -494,12 +531,13 @@ def _drf_refusers(callback: Any, handler: Handler, method: str, path: str, args:
         initkwargs = getattr(_wrapper_chain(callback)[-1], "initkwargs", {}) or {}
         view = cls(**initkwargs)
         view.args, view.kwargs = args, kwargs
+        if handler.action:
+            view.action_map = {method.lower(): handler.action}
         view.request = view.initialize_request(raw, *args, **kwargs)
         view.format_kwarg = None
         view.headers = {}
         if handler.action:
             view.action = handler.action
-            view.action_map = {method.lower(): handler.action}
         out = []
         for permission in view.get_permissions():
             try:
@@ -528,6 +566,18 @@ def _class_gates(cls: type | None) -> list[str]:
         elif own and _in_root(_source_file(klass)):
             out.append(f"{klass.__name__}.{own[0]}")
     return out
+
+
+def _access_mixins(cls: type | None) -> list[str]:
+    """Django AccessMixin subclasses in the MRO that override dispatch (they gate before the handler)."""
+    try:
+        from django.contrib.auth.mixins import AccessMixin
+    except ImportError:
+        return []
+    if cls is None:
+        return []
+    return [k.__name__ for k in cls.__mro__
+            if k is not AccessMixin and issubclass(k, AccessMixin) and "dispatch" in k.__dict__]
 
 
 def _decorator_gates(callback: Any) -> list[str]:
@@ -585,11 +635,19 @@ def record(chain: list[tuple[Any, bool]], pattern: Any, default_kwargs: dict[str
     result = probe(callback, handler, handler.method, path, args, kwargs)
     auth: bool | None = {"reached": False, "refused": True}.get(result.outcome)
     via: list[str] = []
+    drf = _drf_refusers(callback, handler, handler.method, path, args, kwargs)
     if auth:
-        via = result.refused_by or _drf_refusers(callback, handler, handler.method, path, args, kwargs)
-        if not via:
-            via = _decorator_gates(callback) + _class_gates(cls)
+        via = drf if any(r.endswith("check_permissions") for r in result.refused_by) and drf else []
+        via = via or result.refused_by or drf or _decorator_gates(callback) + _class_gates(cls)
     notes.append(f"probe: {result.detail}")
+    if auth is None:
+        # The probe stopped before the handler for another reason (a database the oracle does not
+        # have, a redirect that wants a query parameter): decide from the gates the view declares,
+        # each asked about an anonymous user where that can be done without the request.
+        gates = drf or _decorator_gates(callback) + _access_mixins(cls)
+        if gates:
+            auth, via = True, gates
+            notes.append("decided by introspection")
     for name, value in flips:
         if auth is not True:
             break
@@ -625,6 +683,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="probe again with this setting (a Python literal) to find conditional gates")
     parser.add_argument("--keep-format-suffix", action="store_true",
                         help="keep DRF's `.<format>` duplicate patterns (dropped by default)")
+    parser.add_argument("--after-setup", default="", metavar="CODE",
+                        help="Python statements run after django.setup() (prime a cache, say)")
     ns = parser.parse_args(argv)
     ROOT = os.path.realpath(ns.root)
     sys.path.insert(0, os.path.realpath(ns.pythonpath or ns.root))
@@ -633,6 +693,8 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    if ns.after_setup:
+        exec(ns.after_setup, {})  # noqa: S102 - the operator's own setup line
     from django.urls import get_resolver
 
     flips = []
@@ -643,7 +705,7 @@ def main(argv: list[str] | None = None) -> int:
     walk(get_resolver().url_patterns, [], {}, entries)
     routes = []
     for chain, pattern, default_kwargs in entries:
-        if not ns.keep_format_suffix and any(is_regex and "(?P<format>" in str(p) for p, is_regex in chain):
+        if not ns.keep_format_suffix and any(_format_suffix(p, is_regex) for p, is_regex in chain):
             continue
         try:
             handlers = handlers_of(pattern.callback)
