@@ -50,17 +50,13 @@ class Probe:
     outcome: str = ""  # "reached" | "refused" | "unknown"
     detail: str = ""
     refused_by: list[str] = field(default_factory=list)
+    status: int | None = None
 
 
 _STATE = {"reached": False}
 
 
 def _sentinel_method(self, *args, **kwargs):
-    _STATE["reached"] = True
-    raise Reached()
-
-
-def _sentinel_function(*args, **kwargs):
     _STATE["reached"] = True
     raise Reached()
 
@@ -216,7 +212,6 @@ class Handler:
     attr: str | None  # the attribute swapped (a method or DRF action name)
     func: Any  # the code that runs (for its location); None for a library-provided method
     owner: type | None  # the class in the MRO that defines attr
-    cell: Any = None  # closure cell holding the innermost function of a decorated function view
     action: str | None = None
     swap_class: type | None = None  # where attr is swapped, when not on view_class
 
@@ -241,18 +236,6 @@ def _closure_vars(func: Any) -> dict[str, Any]:
         except ValueError:
             continue
     return out
-
-
-def _find_cell(chain: list[Any], target: Any) -> Any:
-    for wrapper in chain[:-1]:
-        code, closure = getattr(wrapper, "__code__", None), getattr(wrapper, "__closure__", None)
-        for _name, cell in zip(code.co_freevars if code else (), closure or ()):
-            try:
-                if cell.cell_contents is target:
-                    return cell
-            except ValueError:
-                continue
-    return None
 
 
 def _resolve_attr(cls: type, name: str) -> tuple[type | None, Any]:
@@ -289,8 +272,7 @@ def handlers_of(callback: Any) -> list[Handler]:
         inner = chain[-1]
         name = getattr(inner, "__qualname__", getattr(inner, "__name__", repr(inner)))
         methods = _function_methods(chain)
-        cell = _find_cell(chain, inner)
-        return [Handler(m, name, None, None, inner, None, cell=cell) for m in methods]
+        return [Handler(m, name, None, None, inner, None) for m in methods]
     out = []
     if actions:
         for method, action in actions.items():
@@ -337,6 +319,7 @@ def _function_methods(chain: list[Any]) -> list[str]:
 
 
 ROOT = ""
+RUN_HANDLERS = False
 
 
 def _in_root(path: str | None) -> bool:
@@ -351,8 +334,12 @@ def _anonymous_request(method: str, path: str) -> Any:
     from django.contrib.sessions.backends.signed_cookies import SessionStore
     from django.test import RequestFactory
 
+    from django.conf import settings
+
     verb = "GET" if method == "*" else method
-    request = RequestFactory().generic(verb, path, secure=True, HTTP_ACCEPT="*/*")
+    hosts = [h.lstrip(".") for h in settings.ALLOWED_HOSTS if h not in ("*", "")]
+    host = hosts[0] if hosts and "*" not in settings.ALLOWED_HOSTS else "testserver"
+    request = RequestFactory().generic(verb, path, secure=True, HTTP_ACCEPT="*/*", HTTP_HOST=host)
     request.user = AnonymousUser()
     request.session = SessionStore()
     request._dont_enforce_csrf_checks = True
@@ -434,16 +421,34 @@ def probe(callback: Any, handler: Handler, method: str, path: str, args: list[st
     restore = _swap(handler)
     _STATE["reached"] = False
     refusers: list[str] = []
+    gate_codes = _gate_codes(callback, handler.view_class)
+    returned: list[tuple[Any, int]] = []
 
-    def watch(frame: Any, event: str, _arg: Any) -> None:
-        if event == "call" and frame.f_code.co_name in _REFUSING_CALLS and frame.f_back is not None:
+    target = None
+    if handler.view_class is None and handler.func is not None:
+        target = getattr(inspect.unwrap(handler.func), "__code__", None)
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        if event == "return" and arg is not None:
+            returned.append((frame.f_code, id(arg)))
+        return local
+
+    def watch(frame: Any, event: str, _arg: Any) -> Any:
+        if event != "call":
+            return None
+        code = frame.f_code
+        if code is target:
+            # A function view's own body is about to run: stop it there.
+            _STATE["reached"] = True
+            raise Reached()
+        if code.co_name in _REFUSING_CALLS and frame.f_back is not None:
             caller = frame.f_back.f_code
-            name = getattr(caller, "co_qualname", caller.co_name)
-            name = name.split(".<locals>")[0]
+            name = getattr(caller, "co_qualname", caller.co_name).split(".<locals>")[0]
             if name.rsplit(".", 1)[-1] not in _REFUSING_CALLS:
                 refusers.append(name.removesuffix(".dispatch"))
+        return local if code in gate_codes else None
 
-    sys.setprofile(watch)
+    sys.settrace(watch)
     try:
         response = callback(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render) and not getattr(response, "is_rendered", True):
@@ -459,7 +464,7 @@ def probe(callback: Any, handler: Handler, method: str, path: str, args: list[st
     except Exception as exc:  # noqa: BLE001
         response, error = None, exc
     finally:
-        sys.setprofile(None)
+        sys.settrace(None)
         restore()
     result.refused_by.extend(dict.fromkeys(refusers))
     if _STATE["reached"]:
@@ -473,7 +478,15 @@ def probe(callback: Any, handler: Handler, method: str, path: str, args: list[st
         result.outcome = "unknown"
         result.detail += f"{type(error).__name__} before the handler: {str(error)[:120]}"
         return result
+    result.status = getattr(response, "status_code", None)
     why = _refusal(response)
+    if why and not result.refused_by:
+        # No gate called a refusing helper: name the decorator wrapper or dispatch that first
+        # handed back the refusing response.
+        first = next((code for code, ident in returned if ident == id(response)), None)
+        if first is not None:
+            name = getattr(first, "co_qualname", first.co_name)
+            result.refused_by.append(name.split(".<locals>")[0].removesuffix(".dispatch"))
     if why:
         result.outcome, result.detail = "refused", result.detail + f"answered {why}"
     else:
@@ -481,6 +494,65 @@ def probe(callback: Any, handler: Handler, method: str, path: str, args: list[st
         result.outcome = "unknown"
         result.detail += f"answered {status} without reaching the handler"
     return result
+
+
+def run_handler(callback: Any, handler: Handler, method: str, path: str, args: list[str],
+                kwargs: dict[str, Any]) -> tuple[int | None, str, str]:
+    """Let the real handler answer an anonymous request, inside a transaction rolled back after.
+
+    Returns (status, why it refuses or "", the project function that first handed back the
+    response below the handler). Only for apps whose database is a throwaway (a migrated SQLite
+    file): the handler's own checks (a dispatcher calling `@authorize` functions) show here.
+    """
+    from django.db import transaction
+
+    request = _anonymous_request(method, path)
+    inner = inspect.unwrap(handler.func) if handler.func is not None else None
+    top = getattr(inner, "__code__", None)
+    returned: list[tuple[Any, int]] = []
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        if event == "return" and arg is not None:
+            returned.append((frame.f_code, id(arg)))
+        return local
+
+    def watch(frame: Any, event: str, _arg: Any) -> Any:
+        if event == "call" and _in_root(os.path.realpath(frame.f_code.co_filename)):
+            return local
+        return None
+
+    response = None
+    try:
+        with transaction.atomic():
+            sys.settrace(watch)
+            try:
+                response = callback(request, *args, **kwargs)
+            finally:
+                sys.settrace(None)
+            transaction.set_rollback(True)
+    except Exception as exc:  # noqa: BLE001
+        return None, "", f"{type(exc).__name__}: {str(exc)[:100]}"
+    status = getattr(response, "status_code", None)
+    why = _refusal(response) or ""
+    chain = [code for code, ident in returned if ident == id(response)]
+    gate = ""
+    if why and top in chain:
+        below = chain[:chain.index(top)]
+        if below:
+            gate = getattr(below[-1], "co_qualname", below[-1].co_name).split(".<locals>")[0]
+    return status, why, gate
+
+
+def _gate_codes(callback: Any, cls: type | None) -> set[Any]:
+    """Code of the wrappers around a view and of the dispatch/initial methods in its MRO."""
+    codes = {getattr(w, "__code__", None) for w in _wrapper_chain(callback)}
+    for klass in cls.__mro__ if cls is not None else ():
+        for name in ("dispatch", "initial"):
+            func = klass.__dict__.get(name)
+            for inner in _wrapper_chain(func) if func is not None else ():
+                codes.add(getattr(inner, "__code__", None))
+    codes.discard(None)
+    return codes
 
 
 def _swap(handler: Handler):
@@ -496,13 +568,6 @@ def _swap(handler: Handler):
             else:
                 delattr(cls, name)
         return restore
-    if handler.cell is not None:
-        cell, old = handler.cell, handler.cell.cell_contents
-        cell.cell_contents = _sentinel_function
-
-        def restore_cell() -> None:
-            cell.cell_contents = old
-        return restore_cell
     return lambda: None
 
 
@@ -606,7 +671,8 @@ def _rel(path: str) -> str:
 
 
 def record(chain: list[tuple[Any, bool]], pattern: Any, default_kwargs: dict[str, Any],
-           handler: Handler, flips: list[tuple[str, Any]]) -> dict[str, Any]:
+           handler: Handler, flips: list[tuple[str, Any]],
+           features: list[tuple[str, Any]]) -> dict[str, Any]:
     cls = handler.view_class
     wrapped_fn = cls is not None and handler.func is not None and handler.function == getattr(
         handler.func, "__qualname__", None)
@@ -633,13 +699,37 @@ def record(chain: list[tuple[Any, bool]], pattern: Any, default_kwargs: dict[str
     kwargs = {**default_kwargs, **kwargs}
     callback = pattern.callback
     result = probe(callback, handler, handler.method, path, args, kwargs)
+    if handler.method == "*" and result.outcome == "unknown" and result.status == 405:
+        result = probe(callback, handler, "POST", path, args, kwargs)  # a POST-only function view
     auth: bool | None = {"reached": False, "refused": True}.get(result.outcome)
     via: list[str] = []
     drf = _drf_refusers(callback, handler, handler.method, path, args, kwargs)
     if auth:
         via = drf if any(r.endswith("check_permissions") for r in result.refused_by) and drf else []
         via = via or result.refused_by or drf or _decorator_gates(callback) + _class_gates(cls)
+        if "user_passes_test" in via:
+            named = _decorator_gates(callback)
+            via = [v for v in via if v != "user_passes_test"] + [n for n in named if n not in via]
     notes.append(f"probe: {result.detail}")
+    for name, value in features:
+        if auth is not None:
+            break
+        from django.test import override_settings
+
+        # Stopped short by a feature switch (a 404 while an integration is not configured, say):
+        # what decides BC101 is what an anonymous request meets once the switch is on.
+        with override_settings(**{name: value}):
+            again = probe(callback, handler, handler.method, path, args, kwargs)
+        if again.outcome == "reached":
+            auth = False
+            notes.append(f"reached when {name}={value!r}")
+    if auth is False and RUN_HANDLERS:
+        status, why, gate = run_handler(callback, handler, handler.method, path, args, kwargs)
+        if why:
+            auth, via = True, [f"{gate or handler.function} (in the handler)"]
+            notes.append(f"the handler itself refuses: {why}")
+        else:
+            notes.append(f"the handler answered {status if status is not None else gate}")
     if auth is None:
         # The probe stopped before the handler for another reason (a database the oracle does not
         # have, a redirect that wants a query parameter): decide from the gates the view declares,
@@ -649,7 +739,7 @@ def record(chain: list[tuple[Any, bool]], pattern: Any, default_kwargs: dict[str
             auth, via = True, gates
             notes.append("decided by introspection")
     for name, value in flips:
-        if auth is not True:
+        if auth is not True or "decided by introspection" in notes:
             break
         from django.test import override_settings
 
@@ -671,8 +761,16 @@ def record(chain: list[tuple[Any, bool]], pattern: Any, default_kwargs: dict[str
     }
 
 
+def _setting_pair(item: str) -> tuple[str, Any]:
+    name, _, text = item.partition("=")
+    try:
+        return name, ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return name, text
+
+
 def main(argv: list[str] | None = None) -> int:
-    global ROOT
+    global ROOT, RUN_HANDLERS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--settings", required=True, help="DJANGO_SETTINGS_MODULE")
     parser.add_argument("--root", required=True, help="the app's checkout (paths are relative to it)")
@@ -681,11 +779,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="output JSON file")
     parser.add_argument("--flip", action="append", default=[], metavar="SETTING=VALUE",
                         help="probe again with this setting (a Python literal) to find conditional gates")
+    parser.add_argument("--feature", action="append", default=[], metavar="SETTING=VALUE",
+                        help="a feature switch: a route that stops short without it is probed again with it")
+    parser.add_argument("--run-handlers", action="store_true",
+                        help="when the handler is reached, also let it answer (throwaway database only)")
     parser.add_argument("--keep-format-suffix", action="store_true",
                         help="keep DRF's `.<format>` duplicate patterns (dropped by default)")
     parser.add_argument("--after-setup", default="", metavar="CODE",
                         help="Python statements run after django.setup() (prime a cache, say)")
     ns = parser.parse_args(argv)
+    RUN_HANDLERS = ns.run_handlers
     ROOT = os.path.realpath(ns.root)
     sys.path.insert(0, os.path.realpath(ns.pythonpath or ns.root))
     os.environ["DJANGO_SETTINGS_MODULE"] = ns.settings
@@ -697,10 +800,8 @@ def main(argv: list[str] | None = None) -> int:
         exec(ns.after_setup, {})  # noqa: S102 - the operator's own setup line
     from django.urls import get_resolver
 
-    flips = []
-    for item in ns.flip:
-        name, _, text = item.partition("=")
-        flips.append((name, ast.literal_eval(text)))
+    flips = [_setting_pair(item) for item in ns.flip]
+    features = [_setting_pair(item) for item in ns.feature]
     entries: list[tuple[list[tuple[Any, bool]], Any, dict[str, Any]]] = []
     walk(get_resolver().url_patterns, [], {}, entries)
     routes = []
@@ -713,7 +814,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"skip {_path_of(chain)}: {type(exc).__name__}: {exc}", file=sys.stderr)
             continue
         for handler in handlers:
-            routes.append(record(chain, pattern, default_kwargs, handler, flips))
+            routes.append(record(chain, pattern, default_kwargs, handler, flips, features))
     try:
         commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True, text=True,
                                 check=True).stdout.strip()
