@@ -705,8 +705,9 @@ def record(chain: list[tuple[Any, bool]], pattern: Any, default_kwargs: dict[str
     via: list[str] = []
     drf = _drf_refusers(callback, handler, handler.method, path, args, kwargs)
     if auth:
-        via = drf if any(r.endswith("check_permissions") for r in result.refused_by) and drf else []
-        via = via or result.refused_by or drf or _decorator_gates(callback) + _class_gates(cls)
+        # DRF turns every refusal into a response inside APIView: name the permission classes
+        # that say no; elsewhere the gate that called a refusing helper or returned the refusal.
+        via = drf or result.refused_by or _decorator_gates(callback) + _class_gates(cls)
         if "user_passes_test" in via:
             named = _decorator_gates(callback)
             via = [v for v in via if v != "user_passes_test"] + [n for n in named if n not in via]
