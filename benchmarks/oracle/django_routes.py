@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import functools
 import inspect
 import json
@@ -64,7 +65,7 @@ def _sentinel_method(self, *args, **kwargs):
 # -- source locations ----------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _defs(path: str) -> dict[str, list[int]]:
     """qualname -> def/class lines (the `def`/`class` keyword line, after decorators)."""
     try:
@@ -214,6 +215,7 @@ class Handler:
     owner: type | None  # the class in the MRO that defines attr
     action: str | None = None
     swap_class: type | None = None  # where attr is swapped, when not on view_class
+    api_view: bool = False  # an `@api_view` function: func is the function, cls DRF's wrapper
 
 
 def _wrapper_chain(callback: Any) -> list[Any]:
@@ -289,7 +291,7 @@ def handlers_of(callback: Any) -> list[Handler]:
         if owner is None:
             continue
         if wrapped is not None:
-            out.append(Handler(name.upper(), wrapped.__qualname__, cls, name, wrapped, owner))
+            out.append(Handler(name.upper(), wrapped.__qualname__, cls, name, wrapped, owner, api_view=True))
         else:
             out.append(Handler(name.upper(), f"{cls.__name__}.{name}", cls, name, func, owner))
     for name in ("head", "options"):
@@ -330,11 +332,10 @@ def _in_root(path: str | None) -> bool:
 
 
 def _anonymous_request(method: str, path: str) -> Any:
+    from django.conf import settings
     from django.contrib.auth.models import AnonymousUser
     from django.contrib.sessions.backends.signed_cookies import SessionStore
     from django.test import RequestFactory
-
-    from django.conf import settings
 
     verb = "GET" if method == "*" else method
     hosts = [h.lstrip(".") for h in settings.ALLOWED_HOSTS if h not in ("*", "")]
@@ -343,12 +344,10 @@ def _anonymous_request(method: str, path: str) -> Any:
     request.user = AnonymousUser()
     request.session = SessionStore()
     request._dont_enforce_csrf_checks = True
-    try:
+    with contextlib.suppress(Exception):  # the messages app may be absent
         from django.contrib.messages.storage.fallback import FallbackStorage
 
         request._messages = FallbackStorage(request)
-    except Exception:  # noqa: BLE001 - the messages app may be absent
-        pass
     return request
 
 
@@ -365,7 +364,7 @@ def _view_middleware() -> list[tuple[str, Any]]:
         for dotted in settings.MIDDLEWARE:
             try:
                 instance = import_string(dotted)(lambda request: None)
-            except Exception:  # noqa: BLE001 - MiddlewareNotUsed and friends
+            except Exception:  # noqa: BLE001, S112 - MiddlewareNotUsed and friends
                 continue
             if hasattr(instance, "process_view"):
                 _MIDDLEWARE.append((dotted, instance))
@@ -451,11 +450,6 @@ def probe(callback: Any, handler: Handler, method: str, path: str, args: list[st
     sys.settrace(watch)
     try:
         response = callback(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render) and not getattr(response, "is_rendered", True):
-            try:
-                response.render()
-            except Exception:  # noqa: BLE001 - rendering is not part of the question
-                pass
         error = None
     except Reached:
         response, error = None, None
@@ -622,7 +616,7 @@ def _class_gates(cls: type | None) -> list[str]:
     try:
         from django.contrib.auth.mixins import AccessMixin
     except ImportError:
-        AccessMixin = None  # noqa: N806
+        AccessMixin = None
     out = []
     for klass in cls.__mro__:
         own = [n for n in ("dispatch", "initial") if n in klass.__dict__]
@@ -674,8 +668,7 @@ def record(chain: list[tuple[Any, bool]], pattern: Any, default_kwargs: dict[str
            handler: Handler, flips: list[tuple[str, Any]],
            features: list[tuple[str, Any]]) -> dict[str, Any]:
     cls = handler.view_class
-    wrapped_fn = cls is not None and handler.func is not None and handler.function == getattr(
-        handler.func, "__qualname__", None)
+    wrapped_fn = handler.api_view
     class_loc = _class_location(cls) if cls is not None and not wrapped_fn else None
     func_loc = _func_location(handler.func) if handler.func is not None else None
     notes: list[str] = []
