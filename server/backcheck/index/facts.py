@@ -243,6 +243,16 @@ class Guard:
 
 
 @dataclass(slots=True)
+class Test:
+    """An `if` test on the way to a statement: its source text, the names it reads, and whether the
+    statement sits in the branch where the test is false (`else:`, or after `if test: return`)."""
+
+    text: str
+    names: list[str]
+    negated: bool
+
+
+@dataclass(slots=True)
 class Param:
     name: str
     annotation: Any
@@ -276,6 +286,10 @@ class FuncFacts:
     flags: set[str] = field(default_factory=set)
     # Authentication checks among the top-level statements (`if not request.user.is_authenticated: ...`).
     guards: list[Guard] = field(default_factory=list)
+    # Each `raise` with the `if` tests that lead to it (outermost first): (tests, exception summary).
+    raises_when: list[tuple[tuple[Test, ...], Any]] = field(default_factory=list)
+    # Names, attributes and calls returned under `if` tests or as `a if test else b`: (tests, value).
+    returns_when: list[tuple[tuple[Test, ...], Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
