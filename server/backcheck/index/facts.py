@@ -276,6 +276,11 @@ class FuncFacts:
     flags: set[str] = field(default_factory=set)
     # Authentication checks among the top-level statements (`if not request.user.is_authenticated: ...`).
     guards: list[Guard] = field(default_factory=list)
+    # What the body does with the request as a decision tree (see `authcommon.gate_tree`); None when
+    # trivial or too large.
+    gate: Any = None
+    # Loop variables: name -> (summary of the iterable, position in the unpacked target or -1).
+    loops: dict[str, tuple[Any, int]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -322,6 +327,8 @@ class FileFacts:
     extends: list[tuple[str, Any, int]] = field(default_factory=list)
     # Every function defined inside another function, by qualified name ("decorator.wrapper").
     nested: dict[str, FuncFacts] = field(default_factory=dict)
+    # Module-level loop variables: name -> (summary of the iterable, position or -1).
+    loops: dict[str, tuple[Any, int]] = field(default_factory=dict)
 
     def all_functions(self):
         """Module functions, then methods of every class."""
