@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from backcheck.index import authcommon as ac
-from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Map, Ref, Seq
+from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FStr, FuncFacts, Map, Ref, Seq
 from backcheck.index.project import HTTP_METHODS, AuthStep, Project, Route
 
 FRAMEWORK = "flask"
@@ -217,6 +217,7 @@ class FlaskIndex:
             return out
         self.collect_links()
         self._app_hooks = self._collect_app_hooks()
+        registrars, callers = self._registrars()
         for facts in self.project.files.values():
             if not _mentions_flask(facts) and not any(f.decorators for f in facts.all_functions()):
                 continue
@@ -228,15 +229,20 @@ class FlaskIndex:
                 for decorator in cls.decorators:
                     if isinstance(decorator, CallV):
                         out.extend(self._decorated_class(facts, cls, decorator))
-            scopes: list[tuple[list[CallV], dict[str, Any]]] = [(facts.calls, {})]
-            scopes.extend((f.calls, f.locals) for f in facts.all_functions())
-            for calls, local in scopes:
+            scopes: list[tuple[list[CallV], dict[str, Any], dict[str, Any], FuncFacts | None]] = [
+                (facts.calls, {}, getattr(facts, "loops", None) or {}, None)]
+            scopes.extend((f.calls, f.locals, getattr(f, "loops", None) or {}, f) for f in facts.all_functions())
+            for calls, local, loops, func in scopes:
+                if func is not None and id(func) in registrars and registrars[id(func)][2]:
+                    continue  # a helper that registers the views its callers hand it: see its call sites
                 for call in calls:
                     verb = call.func.rpartition(".")[2]
                     if verb == "add_url_rule":
-                        out.extend(self._added(facts, call, local))
+                        out.extend(self._added(facts, call, local, loops))
                     elif verb.startswith("add_") and verb.endswith("resource") and call.args:
                         out.extend(self._resource(facts, call, local))
+                    elif call.func in callers:
+                        out.extend(self._registered(facts, call, local, callers[call.func]))
         by_app: dict[Any, list[Route]] = {}
         apps_of: dict[tuple, set[Any]] = {}
         for route in out:
@@ -288,17 +294,159 @@ class FlaskIndex:
             return []
         return self._build(facts, key, path, self._class_handlers(facts, cls), [], cls)
 
-    def _added(self, facts: FileFacts, call: CallV, local: dict[str, Any]) -> list[Route]:
+    def _registrars(self) -> tuple[dict[int, Any], dict[str, list[Any]]]:
+        """Project functions that call `X.add_url_rule` on a parameter (`register_view(bp, routes, view)`),
+        and, by the callee text of each call site, the registrars it may name."""
+        registrars: dict[int, Any] = {}
+        for facts in self.project.files.values():
+            for func in facts.all_functions():
+                params = [p.name.lstrip("*") for p in func.params]
+                inner = [c for c in func.calls if c.func.rpartition(".")[2] == "add_url_rule"
+                         and c.func.rpartition(".")[0] in params]
+                if inner:
+                    registrars[id(func)] = [facts, func, False]
+        callers: dict[str, list[Any]] = {}
+        if not registrars:
+            return registrars, callers
+        for facts in self.project.files.values():
+            calls = list(facts.calls)
+            for func in facts.all_functions():
+                calls.extend(func.calls)
+            for call in calls:
+                if call.func in callers or "add_url_rule" in call.func:
+                    continue
+                found = ac.resolve_name(self.project, facts, call.func)
+                if found and found[1] == "function" and id(found[2]) in registrars:
+                    registrars[id(found[2])][2] = True
+                    callers.setdefault(call.func, []).append(registrars[id(found[2])])
+        return registrars, callers
+
+    def _registered(self, facts: FileFacts, call: CallV, local: dict[str, Any], targets: list[Any]) -> list[Route]:
+        """Routes a registrar adds for one call site: its parameters bound to the arguments given."""
+        found = ac.resolve_name(self.project, facts, call.func)
+        out = []
+        for reg_facts, func, _called in targets:
+            if found is None or found[2] is not func:
+                continue
+            bound: dict[str, Any] = {}
+            names = [p.name for p in func.params if not p.name.startswith("*")]
+            if names and names[0] in ("self", "cls") and "." in call.func:
+                names = names[1:]
+            for name, value in zip(names, call.args):
+                bound[name] = value
+            for name, value in call.kwargs.items():
+                if name in names:
+                    bound[name] = value
+            extra = {k: v for k, v in call.kwargs.items() if k not in names}
+            for inner in func.calls:
+                if inner.func.rpartition(".")[2] != "add_url_rule":
+                    continue
+                owner = inner.func.rpartition(".")[0]
+                target = bound.get(owner)
+                if not isinstance(target, Ref):
+                    continue
+                merged = CallV(f"{target.name}.add_url_rule", inner.args,
+                               {**extra, **{k: v for k, v in inner.kwargs.items() if k != "**"}},
+                               inner.line, inner.col, inner.end_line, inner.end_col)
+                out.extend(self._added(facts, merged, {**local, **bound}, getattr(func, "loops", None) or {}))
+        return out
+
+    def _added(self, facts: FileFacts, call: CallV, local: dict[str, Any],
+               loops: dict[str, Any] | None = None) -> list[Route]:
         owner = call.func.rpartition(".")[0]
         key = self.object_key(facts, owner, create=True) if owner else None
         if key is None:
             return []
-        rule = _rule(call.args[0]) if call.args else _rule(call.kwargs.get("rule"))
+        rule_value = call.args[0] if call.args else call.kwargs.get("rule")
         view = call.args[2] if len(call.args) > 2 else call.kwargs.get("view_func")
-        if rule is None or view is None:
+        if rule_value is None or view is None:
             return []
         methods = _methods(call.kwargs.get("methods"))
-        return self._view_routes(facts, key, rule, view, methods, local, [])
+        out = []
+        for combo in self._expand(facts, {"rule": rule_value, "view": view}, local, loops or {}):
+            rule = _symbolic_rule(combo["rule"], local)
+            if rule is None or combo["view"] is None:
+                continue
+            out.extend(self._view_routes(facts, key, rule, combo["view"], methods, local, []))
+        return out
+
+    def _expand(self, facts: FileFacts, values: dict[str, Any], local: dict[str, Any],
+                loops: dict[str, Any]) -> list[dict[str, Any]]:
+        """The values a call sees in each round of the loops it sits in (`for name, view in VIEWS: ...`)."""
+        resolved = {role: _local_value(v, local) if not (isinstance(v, Ref) and v.name in loops) else v
+                    for role, v in values.items()}
+        loop_vars = {role: v.name for role, v in resolved.items() if isinstance(v, Ref) and v.name in loops}
+        if not loop_vars:
+            return [resolved]
+        groups: dict[str, tuple[Any, list[tuple[str, int]]]] = {}
+        for role, var in loop_vars.items():
+            iterable, index = loops[var]
+            groups.setdefault(repr(iterable), (iterable, []))[1].append((role, index))
+        combos = [dict(resolved)]
+        for iterable, roles in groups.values():
+            elements = self._elements(facts, iterable, local, 0)
+            if elements is None:
+                for combo in combos:
+                    for role, _index in roles:
+                        combo[role] = Ref("{" + loop_vars[role] + "}") if role == "rule" else None
+                continue
+            expanded = []
+            for combo in combos:
+                for element in elements[:64]:
+                    new = dict(combo)
+                    for role, index in roles:
+                        if index < 0:
+                            new[role] = element
+                        elif isinstance(element, Seq) and index < len(element.items):
+                            new[role] = element.items[index]
+                        else:
+                            new[role] = None
+                    expanded.append(new)
+            combos = expanded
+        return combos
+
+    def _elements(self, facts: FileFacts, iterable: Any, local: dict[str, Any], depth: int) -> list[Any] | None:
+        """The items a loop walks over, when the iterable is written out in the project."""
+        if depth > 4:
+            return None
+        if isinstance(iterable, Seq):
+            return list(iterable.items)
+        if isinstance(iterable, Map):
+            return [k for k in iterable.keys if k is not None]
+        if isinstance(iterable, Ref):
+            if iterable.name in local and local[iterable.name] is not iterable:
+                return self._elements(facts, local[iterable.name], local, depth + 1)
+            found = ac.resolve_name(self.project, facts, iterable.name)
+            if found and found[1] == "assign":
+                return self._elements(found[0], found[2][0], {}, depth + 1)
+            return None
+        if isinstance(iterable, CallV):
+            head, _, verb = iterable.func.rpartition(".")
+            if verb in ("items", "keys", "values") and head:
+                mapping = self._mapping(facts, Ref(head), local, depth + 1)
+                if mapping is None:
+                    return None
+                pairs = [(k, v) for k, v in zip(mapping.keys, mapping.values) if k is not None]
+                if verb == "items":
+                    return [Seq([k, v]) for k, v in pairs]
+                return [k for k, _v in pairs] if verb == "keys" else [v for _k, v in pairs]
+            if iterable.func in ("enumerate", "sorted", "list", "tuple") and iterable.args:
+                items = self._elements(facts, iterable.args[0], local, depth + 1)
+                if items is None or iterable.func != "enumerate":
+                    return items
+                return [Seq([Const(i), item]) for i, item in enumerate(items)]
+        return None
+
+    def _mapping(self, facts: FileFacts, value: Any, local: dict[str, Any], depth: int) -> Map | None:
+        if isinstance(value, Map):
+            return value
+        if isinstance(value, Ref) and depth < 5:
+            if value.name in local and local[value.name] is not value:
+                return self._mapping(facts, local[value.name], local, depth + 1)
+            found = ac.resolve_name(self.project, facts, value.name)
+            if found and found[1] == "assign":
+                return self._mapping(found[0], found[2][0], {}, depth + 1)
+        return None
 
     def _view_routes(self, facts: FileFacts, key: tuple[str, str], rule: str, view: Any, methods: list[str],
                      local: dict[str, Any], wrappers: list[Any], depth: int = 0) -> list[Route]:
@@ -719,6 +867,28 @@ def _via(step: _Step) -> str:
     if step.step.kind == "hook":
         return f"before_request {step.name.split('.before_request ', 1)[-1]}: {step.reason}"
     return f"{step.name} ({step.reason})"
+
+
+def _local_value(value: Any, local: dict[str, Any]) -> Any:
+    """A name's value in the scope it is used in (one step through locals)."""
+    if isinstance(value, Ref) and value.name in local and local[value.name] is not None:
+        return local[value.name]
+    return value
+
+
+def _symbolic_rule(value: Any, local: dict[str, Any]) -> str | None:
+    """A URL rule, with the parts computed at run time left as `{name}`."""
+    value = _local_value(value, local)
+    text = _rule(value)
+    if text is not None:
+        return text
+    if isinstance(value, FStr):
+        names = [n for n in value.names if "." not in n] or value.names
+        return value.prefix + "{" + (names[0] if names else "rule") + "}"
+    if isinstance(value, Ref):
+        return "{" + value.name.rsplit(".", 1)[-1].strip("{}") + "}" if not value.name.startswith("{") \
+            else value.name
+    return None
 
 
 def _truthy(value: Any) -> bool:
