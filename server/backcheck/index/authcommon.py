@@ -955,8 +955,8 @@ _REJECTING_CALLS = {
 }
 _MAX_PATHS = 256
 # what a handler returns when it turns the caller away
-_REJECTING_TEXT = re.compile(r"(redirect|abort|\b40[13]\b|login|unauthori[sz]ed|forbidden|denied|"
-                             r"unauthorized\(|needs_refresh)", re.IGNORECASE)
+_REJECTING_TEXT = re.compile(r"(^redirect\(|abort|\b40[13]\b|unauthori[sz]ed|forbidden|denied|needs_refresh|"
+                             r"login_manager\.unauthorized)", re.IGNORECASE)
 
 
 @dataclass(slots=True)

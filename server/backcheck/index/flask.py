@@ -611,7 +611,7 @@ class FlaskIndex:
             judged = (ac.Verdict("open", "could not be followed"), "", 0)
         verdict, file, line = judged
         return _Step(AuthStep("decorator", name, file or applied_file, line or applied_line, verdict.verdict,
-                              verdict.reason), verdict.condition)
+                              verdict.reason), verdict.condition, library=not file)
 
     def _decorator_verdict(self, facts: FileFacts, decorator: Any, name: str, optional: bool,
                            depth: int) -> tuple[ac.Verdict, str, int]:
@@ -842,6 +842,7 @@ class _Step:
 
     step: AuthStep
     condition: str = ""
+    library: bool = False  # a library primitive or a configured name: `auth_via` shows the name alone
 
     @property
     def verdict(self) -> str:
@@ -864,6 +865,8 @@ def _via(step: _Step) -> str:
     """The `auth_via` text for an authenticating step (the CLI contract)."""
     if step.step.kind == "inline":
         return step.reason
+    if step.library:
+        return step.name  # a library primitive: its name says it
     if step.step.kind == "hook":
         return f"before_request {step.name.split('.before_request ', 1)[-1]}: {step.reason}"
     return f"{step.name} ({step.reason})"
