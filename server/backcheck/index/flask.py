@@ -142,7 +142,7 @@ class FlaskIndex:
         target = self.project.module(module) if module else None
         if target is not None and (target.module, attr) in self.objects:
             return target.module, attr
-        if create and "." not in name and _mentions_flask(facts) and not found:
+        if create and "." not in name and (_mentions_flask(facts) or _adds_rules(facts)) and not found:
             # an app object this index cannot see being built (`app = create_app()` elsewhere)
             key = (facts.module, name)
             self.objects[key] = FlaskObj(key=key, kind="app", facts=facts, name=name)
@@ -219,7 +219,8 @@ class FlaskIndex:
         self._app_hooks = self._collect_app_hooks()
         registrars, callers = self._registrars()
         for facts in self.project.files.values():
-            if not _mentions_flask(facts) and not any(f.decorators for f in facts.all_functions()):
+            if not _mentions_flask(facts) and not any(f.decorators for f in facts.all_functions()) \
+                    and not _adds_rules(facts):
                 continue
             for func in facts.all_functions():
                 for decorator in func.decorators:
@@ -345,16 +346,26 @@ class FlaskIndex:
                 target = bound.get(owner)
                 if not isinstance(target, Ref):
                     continue
-                merged = CallV(f"{target.name}.add_url_rule", inner.args,
+                merged = CallV(inner.func, inner.args,
                                {**extra, **{k: v for k, v in inner.kwargs.items() if k != "**"}},
                                inner.line, inner.col, inner.end_line, inner.end_col)
-                out.extend(self._added(facts, merged, {**local, **bound}, getattr(func, "loops", None) or {}))
+                out.extend(self._added(facts, merged, {**local, **bound}, getattr(func, "loops", None) or {},
+                                       home=reg_facts))
         return out
 
     def _added(self, facts: FileFacts, call: CallV, local: dict[str, Any],
-               loops: dict[str, Any] | None = None) -> list[Route]:
+               loops: dict[str, Any] | None = None, home: FileFacts | None = None) -> list[Route]:
+        """`X.add_url_rule(...)`; `home` is the module the call is written in when it differs from the
+        one its bound parameters come from (a registrar helper called elsewhere)."""
+        home = home or facts
         owner = call.func.rpartition(".")[0]
-        key = self.object_key(facts, owner, create=True) if owner else None
+        if not owner:
+            return []
+        bound_owner = local.get(owner) if home is not facts else None
+        if isinstance(bound_owner, Ref):
+            key = self.object_key(facts, bound_owner.name, create=True)
+        else:
+            key = self.object_key(home, owner, create=True)
         if key is None:
             return []
         rule_value = call.args[0] if call.args else call.kwargs.get("rule")
@@ -363,56 +374,71 @@ class FlaskIndex:
             return []
         methods = _methods(call.kwargs.get("methods"))
         out = []
-        for combo in self._expand(facts, {"rule": rule_value, "view": view}, local, loops or {}):
+        for combo, origin in self._expand(facts, home, {"rule": rule_value, "view": view}, local, loops or {}):
             rule = _symbolic_rule(combo["rule"], local)
             if rule is None or combo["view"] is None:
                 continue
-            out.extend(self._view_routes(facts, key, rule, combo["view"], methods, local, []))
+            view_facts = origin.get("view", facts)
+            out.extend(self._view_routes(view_facts, key, rule, combo["view"], methods,
+                                         local if view_facts is facts else {}, []))
         return out
 
-    def _expand(self, facts: FileFacts, values: dict[str, Any], local: dict[str, Any],
-                loops: dict[str, Any]) -> list[dict[str, Any]]:
-        """The values a call sees in each round of the loops it sits in (`for name, view in VIEWS: ...`)."""
-        resolved = {role: _local_value(v, local) if not (isinstance(v, Ref) and v.name in loops) else v
-                    for role, v in values.items()}
+    def _expand(self, facts: FileFacts, home: FileFacts, values: dict[str, Any], local: dict[str, Any],
+                loops: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, FileFacts]]]:
+        """The values a call sees in each round of the loops it sits in (`for name, view in VIEWS: ...`),
+        each with the module its names are resolved in."""
+        resolved: dict[str, Any] = {}
+        origin: dict[str, FileFacts] = {}
+        for role, value in values.items():
+            if isinstance(value, Ref) and value.name in loops:
+                resolved[role] = value
+            elif isinstance(value, Ref) and value.name in local:
+                resolved[role], origin[role] = _local_value(value, local), facts
+            else:
+                resolved[role], origin[role] = value, home
         loop_vars = {role: v.name for role, v in resolved.items() if isinstance(v, Ref) and v.name in loops}
         if not loop_vars:
-            return [resolved]
+            return [(resolved, origin)]
         groups: dict[str, tuple[Any, list[tuple[str, int]]]] = {}
         for role, var in loop_vars.items():
             iterable, index = loops[var]
             groups.setdefault(repr(iterable), (iterable, []))[1].append((role, index))
-        combos = [dict(resolved)]
+        combos = [(dict(resolved), dict(origin))]
         for iterable, roles in groups.values():
-            elements = self._elements(facts, iterable, local, 0)
-            if elements is None:
-                for combo in combos:
+            found = self._elements(home, iterable, local, 0)
+            if found is None and home is not facts:
+                found = self._elements(facts, iterable, local, 0)
+            if found is None:
+                for combo, _origin in combos:
                     for role, _index in roles:
                         combo[role] = Ref("{" + loop_vars[role] + "}") if role == "rule" else None
                 continue
+            elements, where = found
             expanded = []
-            for combo in combos:
+            for combo, where_from in combos:
                 for element in elements[:64]:
-                    new = dict(combo)
+                    new, new_origin = dict(combo), dict(where_from)
                     for role, index in roles:
+                        new_origin[role] = where
                         if index < 0:
                             new[role] = element
                         elif isinstance(element, Seq) and index < len(element.items):
                             new[role] = element.items[index]
                         else:
                             new[role] = None
-                    expanded.append(new)
+                    expanded.append((new, new_origin))
             combos = expanded
         return combos
 
-    def _elements(self, facts: FileFacts, iterable: Any, local: dict[str, Any], depth: int) -> list[Any] | None:
-        """The items a loop walks over, when the iterable is written out in the project."""
+    def _elements(self, facts: FileFacts, iterable: Any, local: dict[str, Any],
+                  depth: int) -> tuple[list[Any], FileFacts] | None:
+        """The items a loop walks over when the iterable is written out in the project, and their module."""
         if depth > 4:
             return None
         if isinstance(iterable, Seq):
-            return list(iterable.items)
+            return list(iterable.items), facts
         if isinstance(iterable, Map):
-            return [k for k in iterable.keys if k is not None]
+            return [k for k in iterable.keys if k is not None], facts
         if isinstance(iterable, Ref):
             if iterable.name in local and local[iterable.name] is not iterable:
                 return self._elements(facts, local[iterable.name], local, depth + 1)
@@ -423,23 +449,25 @@ class FlaskIndex:
         if isinstance(iterable, CallV):
             head, _, verb = iterable.func.rpartition(".")
             if verb in ("items", "keys", "values") and head:
-                mapping = self._mapping(facts, Ref(head), local, depth + 1)
-                if mapping is None:
+                found = self._mapping(facts, Ref(head), local, depth + 1)
+                if found is None:
                     return None
+                mapping, where = found
                 pairs = [(k, v) for k, v in zip(mapping.keys, mapping.values) if k is not None]
                 if verb == "items":
-                    return [Seq([k, v]) for k, v in pairs]
-                return [k for k, _v in pairs] if verb == "keys" else [v for _k, v in pairs]
+                    return [Seq([k, v]) for k, v in pairs], where
+                return ([k for k, _v in pairs] if verb == "keys" else [v for _k, v in pairs]), where
             if iterable.func in ("enumerate", "sorted", "list", "tuple") and iterable.args:
-                items = self._elements(facts, iterable.args[0], local, depth + 1)
-                if items is None or iterable.func != "enumerate":
-                    return items
-                return [Seq([Const(i), item]) for i, item in enumerate(items)]
+                found = self._elements(facts, iterable.args[0], local, depth + 1)
+                if found is None or iterable.func != "enumerate":
+                    return found
+                return [Seq([Const(i), item]) for i, item in enumerate(found[0])], found[1]
         return None
 
-    def _mapping(self, facts: FileFacts, value: Any, local: dict[str, Any], depth: int) -> Map | None:
+    def _mapping(self, facts: FileFacts, value: Any, local: dict[str, Any],
+                 depth: int) -> tuple[Map, FileFacts] | None:
         if isinstance(value, Map):
-            return value
+            return value, facts
         if isinstance(value, Ref) and depth < 5:
             if value.name in local and local[value.name] is not value:
                 return self._mapping(facts, local[value.name], local, depth + 1)
@@ -960,6 +988,11 @@ def _library_object(ctor: str, attr: str, optional: bool) -> ac.Verdict | None:
     if optional:
         return ac.Verdict("open", f"{label}(optional=True) lets anonymous requests through")
     return ac.Verdict("authenticates", f"{label} ({package}) rejects anonymous requests")
+
+
+def _adds_rules(facts: FileFacts) -> bool:
+    """A plugin loader: a module that calls `add_url_rule` on an app its caller hands it."""
+    return any(c.func.endswith(".add_url_rule") for f in facts.all_functions() for c in f.calls)
 
 
 def _mentions_flask(facts: FileFacts) -> bool:
