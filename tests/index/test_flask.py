@@ -602,3 +602,57 @@ def test_decorator_classes_factories_and_inherited_decorator_lists(routes_of) ->
     })
     assert routes[("GET", "/users")].auth_via == ["Users.decorators: login_required"]
     assert routes[("DELETE", "/admin")].auth and routes[("GET", "/admin")].auth
+
+
+def test_trail_and_condition_for_conditional_and_open_gates(routes_of) -> None:
+    routes = routes_of({"app.py": """
+        from functools import wraps
+        from flask import Flask, abort, current_app
+        from flask_login import current_user, login_required
+        app = Flask(__name__)
+
+        def check_visibility(view):
+            @wraps(view)
+            def wrapper(*args, **kwargs):
+                if current_app.config.get("VISIBILITY") == "public":
+                    return view(*args, **kwargs)
+                if not current_user.is_authenticated:
+                    abort(403)
+                return view(*args, **kwargs)
+            return wrapper
+
+        def profile_complete(view):
+            @wraps(view)
+            def wrapper(*args, **kwargs):
+                if current_user.is_authenticated and not current_user.complete:
+                    abort(403)
+                return view(*args, **kwargs)
+            return wrapper
+
+        @app.route("/board", methods=["POST"])
+        @check_visibility
+        def board():
+            return {}
+
+        @app.route("/entry", methods=["POST"])
+        @profile_complete
+        def entry():
+            return {}
+
+        @app.route("/mine", methods=["POST"])
+        @login_required
+        def mine():
+            return {}
+    """})
+    board = routes[("POST", "/board")]
+    assert not board.auth and board.auth_state == "conditional"
+    assert "VISIBILITY" in board.auth_condition
+    assert [(s.kind, s.name, s.verdict) for s in board.auth_trail] == [
+        ("decorator", "@check_visibility", "conditional")]
+    assert board.auth_trail[0].file == "app.py" and board.auth_trail[0].line == 6
+    entry = routes[("POST", "/entry")]
+    assert entry.auth_state == "open" and not entry.auth_condition
+    assert entry.auth_trail[0].verdict == "open"
+    mine = routes[("POST", "/mine")]
+    assert mine.auth and mine.auth_trail[0].verdict == "authenticates"
+    assert mine.auth_via == ["@login_required"]

@@ -1160,9 +1160,7 @@ class GateJudge:
             if self._reads_identity(target_facts, func, 0):
                 return "identity", []
             return "unknown", []
-        values: list[tuple[bool, dict]] = []
-        for path in self._predicate(target_facts, func.gate, who, assign, depth + 1):
-            values.append(path)
+        values = self._predicate(target_facts, func.gate, who, assign, depth + 1)
         return "values", values[:_MAX_PATHS]
 
     def _predicate(self, facts: FileFacts, node: Any, who: str, assign: dict, depth: int) -> list[tuple[bool, dict]]:
@@ -1284,15 +1282,15 @@ def _condition_text(paths: list[_Path]) -> str:
 
 __all__ = [
     "AUTH_DECORATOR_NAMES",
+    "OPEN_DECORATOR_NAMES",
     "GateJudge",
     "Verdict",
-    "gate_tree",
-    "OPEN_DECORATOR_NAMES",
     "call_authenticates",
     "class_attr",
     "decorator_name",
     "delegated_auth",
     "find_guards",
+    "gate_tree",
     "guards_of",
     "has_no_auth",
     "hook_rejects",

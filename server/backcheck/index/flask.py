@@ -14,7 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from backcheck.index import authcommon as ac
-from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FStr, FuncFacts, Map, Ref, Seq
+from backcheck.index.facts import (
+    CallV,
+    ClassFacts,
+    Const,
+    FileFacts,
+    FStr,
+    FuncFacts,
+    Map,
+    Ref,
+    Seq,
+)
 from backcheck.index.project import HTTP_METHODS, AuthStep, Project, Route
 
 FRAMEWORK = "flask"
