@@ -426,10 +426,14 @@ def gate_tree(func: ast.FunctionDef | ast.AsyncFunctionDef, wrapped: set[str], i
     body = list(func.body)
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]
-    if not body or len(body) > _GATE_STATEMENTS:
+    if not body:
         return None
     builder = _GateBuilder(wrapped, imported, {a.arg for a in [*func.args.posonlyargs, *func.args.args,
                                                                  *func.args.kwonlyargs]})
+    if len(body) > _GATE_STATEMENTS:
+        # a long body: its checks sit at the top; what follows the cut is left unknown
+        builder.cut = body[_GATE_STATEMENTS].lineno
+        body = body[:_GATE_STATEMENTS]
     try:
         tree = builder.build(body)
     except (_TooBig, RecursionError):
@@ -445,13 +449,14 @@ class _GateBuilder:
         self.local: dict[str, ast.expr] = {}
         self.size = 0
         self.interesting = False
+        self.cut = 0  # the line the body was cut at (0: not cut)
 
     def build(self, stmts: list[ast.stmt]) -> Any:
         last = 0
         for index, stmt in enumerate(stmts):
             self.size += 1
             if self.size > _GATE_LIMIT:
-                raise _TooBig
+                return ("cut", stmt.lineno)  # too many ways through: what follows is left unknown
             last = stmt.lineno
             if self._through(stmt):
                 self.interesting = True
@@ -492,6 +497,8 @@ class _GateBuilder:
                     flags = tuple(sorted(k.arg for k in call.keywords if k.arg and isinstance(k.value, ast.Constant)
                                          and k.value.value is True))
                     return ("call", stmt.lineno, callee, flags, self.build(stmts[index + 1:]))
+        if self.cut:
+            return ("cut", self.cut)
         return ("none", last)
 
     def _through(self, stmt: ast.stmt) -> bool:
@@ -524,7 +531,33 @@ class _GateBuilder:
                 self.local[test.id] = value
         if isinstance(test, ast.Call) and (dotted(test.func) or "") == "bool" and len(test.args) == 1:
             return self.cond(test.args[0])
+        split = self._split_choice(test)
+        if split is not None:
+            return split
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Constant) \
+                and isinstance(test.comparators[0], ast.Constant):
+            left, right, which = test.left.value, test.comparators[0].value, test.ops[0]
+            if isinstance(which, (ast.Is, ast.Eq, ast.IsNot, ast.NotEq)):
+                same = left is right if isinstance(which, (ast.Is, ast.IsNot)) else left == right
+                return ("const", same if isinstance(which, (ast.Is, ast.Eq)) else not same)
         return self.atom(test)
+
+    def _split_choice(self, test: ast.expr) -> Any:
+        """A test of a local that holds `a if cond else b`: the test of `a` when cond holds, of `b` if not."""
+        subject = test.left if isinstance(test, ast.Compare) and len(test.ops) == 1 else test
+        if not isinstance(subject, ast.Name) or not isinstance(self.local.get(subject.id), ast.IfExp):
+            return None
+        choice = self.local.pop(subject.id)
+        try:
+            if isinstance(test, ast.Compare):
+                then = ast.Compare(left=choice.body, ops=test.ops, comparators=test.comparators)
+                other = ast.Compare(left=choice.orelse, ops=test.ops, comparators=test.comparators)
+            else:
+                then, other = choice.body, choice.orelse
+            which = self.cond(choice.test)
+            return ("or", (("and", (which, self.cond(then))), ("and", (("not", which), self.cond(other)))))
+        finally:
+            self.local[subject.id] = choice
 
     def atom(self, test: ast.expr) -> Any:
         op, subject, consts = "truth", test, ()
@@ -558,6 +591,10 @@ class _GateBuilder:
             subject, op = test.func.value, test.func.attr
             consts = tuple(c for a in test.args for c in _str_consts(a))
         hint, callee = self._hint(subject)
+        if op in ("contains", "not_contains") and _KEYED.search(dotted(subject) or ""):
+            # `"user_id" in session`: who is calling only when the key carries it
+            key = test.left if isinstance(test, ast.Compare) else None
+            hint, callee = ("identity", "") if key is not None and _identity_key(key) else ("unknown", "")
         text = _short(test)
         if isinstance(subject, ast.Name) and subject.id in self.local:
             # name the setting or call the local holds: `v == PUBLIC` reads `get_config(X) == PUBLIC`
@@ -576,13 +613,18 @@ class _GateBuilder:
             if isinstance(node, ast.Call):
                 callee = dotted(node.func) or ""
                 if _KEYED.search(callee) and node.args and callee.split(".")[0] in ("session", "request"):
-                    key = node.args[0]
-                    if callee.startswith("session") or _credential_key([key]):
+                    if _identity_key(node.args[0]):
                         return "identity", ""
             elif isinstance(node, ast.Subscript):
                 container = dotted(node.value) or ""
-                if container == "session" or _KEYED.search(container) and _credential_key([node.slice]):
+                if _KEYED.search(container) and _identity_key(node.slice):
                     return "identity", ""
+            elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant) and any(
+                (dotted(c) or "") == "session" for c in node.comparators
+            ):
+                if _identity_key(node.left):
+                    return "identity", ""
+                return "unknown", ""
         text = dotted(expr) or ""
         kind = _chain_hint(text)
         if kind:
@@ -611,11 +653,16 @@ def _chain_hint(name: str) -> str:
         return "endpoint"
     if _USER_OBJECT.search(name) or _IDENTITY_ATTRS.search(name) or name.startswith(("g.user", "current_user")):
         return "identity"
-    if name == "session" or name.startswith("session."):
-        return "identity"
     if _SETTING_NAME.search(name):
         return "setting"
     return ""
+
+
+def _identity_key(node: ast.AST) -> bool:
+    """A session, header or cookie key that carries who is calling (`user_id`, `Authorization`, `id`)."""
+    if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+        return False
+    return bool(_credential_key([node])) or node.value.lower() in ("id", "uid")
 
 
 def _short(node: ast.AST | None) -> str:
@@ -1026,7 +1073,8 @@ class GateJudge:
         runs = {who: self._paths(facts, tree, who, "handler", {}, 0, None) for who in _CALLERS}
         if not self._touched:
             return None
-        others = {p.end for who in ("user", "admin") for p in runs[who]}
+        # ends a signed-in caller gets: every end an admin reaches, and a plain user's non-rejections
+        others = {p.end for p in runs["admin"]} | {p.end for p in runs["user"] if p.outcome == "pass"}
         anonymous = runs["anonymous"]
         kept = [p for p in anonymous if p.outcome == "reject" and p.end not in others]
         through = [p for p in anonymous if p not in kept]
@@ -1045,6 +1093,8 @@ class GateJudge:
     def _paths(self, facts: FileFacts, node: Any, who: str, context: str, assign: dict, depth: int,
                route: dict | None) -> list[_Path]:
         kind = node[0]
+        if kind == "cut":  # the rest of a long body: taken to go on to its work
+            return [_Path("continue" if context == "helper" else "pass", assign, "", (facts.path, node[1]))]
         if context == "handler" and kind in ("pass", "none", "value", "stop"):
             end = (facts.path, node[1])
             if kind == "stop" or kind == "value" and _REJECTING_TEXT.search(node[2]):
@@ -1148,11 +1198,13 @@ class GateJudge:
         """How a call tested in a condition behaves: "identity", "setting", "values" (the truth values its
         project code returns for this caller) or "unknown"."""
         qualified = qualify_name(self.project, facts, callee)
-        if qualified in _IDENTITY_CALLS or _chain_hint(qualified) == "identity":
+        if qualified in _IDENTITY_CALLS:
             return "identity", []
         found = self._function(facts, callee)
         if found is None:
-            return ("setting" if _SETTING_NAME.search(callee) else "unknown"), []
+            # a library call: what its name as written says (`current_user.has_role`, `get_setting`)
+            hint = _chain_hint(callee)
+            return (hint if hint in ("identity", "setting") else "unknown"), []
         target_facts, func = found
         if self._reads_setting(target_facts, func, 0) and not self._reads_identity(target_facts, func, 0):
             return "setting", []
@@ -1168,6 +1220,8 @@ class GateJudge:
         kind = node[0]
         if kind in ("none", "pass"):
             return [(False, assign)]
+        if kind == "cut":
+            return [(True, assign), (False, assign)]
         if kind == "stop":
             return [(False, assign)]
         if kind == "value":
