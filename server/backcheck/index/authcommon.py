@@ -458,9 +458,10 @@ class _GateBuilder:
             if self.size > _GATE_LIMIT:
                 return ("cut", stmt.lineno)  # too many ways through: what follows is left unknown
             last = stmt.lineno
-            if self._through(stmt):
+            through = self._through(stmt)
+            if through is not None:
                 self.interesting = True
-                return ("pass", stmt.lineno)
+                return ("via", stmt.lineno, through) if through else ("pass", stmt.lineno)
             if isinstance(stmt, ast.Return):
                 value = stmt.value
                 if value is None or isinstance(value, ast.Constant) and value.value is None:
@@ -501,18 +502,27 @@ class _GateBuilder:
             return ("cut", self.cut)
         return ("none", last)
 
-    def _through(self, stmt: ast.stmt) -> bool:
-        if not self.wrapped or isinstance(stmt, (ast.If, ast.For, ast.While, ast.Try, ast.With)):
-            return False
+    def _through(self, stmt: ast.stmt) -> str | None:
+        """Whether a statement calls the wrapped view: "" when directly, the decorator's name when it goes
+        through one (`login_required(view)(*args)`), None when it does not."""
+        if isinstance(stmt, (ast.If, ast.For, ast.While, ast.Try, ast.With, ast.FunctionDef,
+                             ast.AsyncFunctionDef, ast.ClassDef)):
+            return None
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call):
                 func = node.func
                 if isinstance(func, ast.Name) and func.id in self.wrapped:
-                    return True
+                    return ""
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+                        func.value.id == "self" and _THROUGH.search(func.attr) and "self" in self.params:
+                    return ""  # a class-based decorator calling the view it keeps: `self.view(*args)`
                 if isinstance(func, ast.Call) and any(isinstance(a, ast.Name) and a.id in self.wrapped
                                                       for a in func.args):
-                    return True  # current_app.ensure_sync(view)(*args)
-        return False
+                    callee = dotted(func.func) or ""
+                    if callee.rsplit(".", 1)[-1] in ("ensure_sync", "wraps", "partial", "copy_current_request_context"):
+                        return ""  # current_app.ensure_sync(view)(*args)
+                    return callee
+        return None
 
     def cond(self, test: ast.expr) -> Any:
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
@@ -521,6 +531,8 @@ class _GateBuilder:
             return ("and" if isinstance(test.op, ast.And) else "or", tuple(self.cond(v) for v in test.values[:8]))
         if isinstance(test, ast.Constant):
             return ("const", bool(test.value))
+        if isinstance(test, ast.Name) and isinstance(self.local.get(test.id), ast.Constant):
+            return ("const", bool(self.local[test.id].value))
         if isinstance(test, ast.Name) and test.id in self.local and isinstance(
             self.local[test.id], (ast.BoolOp, ast.UnaryOp, ast.Compare)
         ):
@@ -612,9 +624,9 @@ class _GateBuilder:
         for node in ast.walk(expr):
             if isinstance(node, ast.Call):
                 callee = dotted(node.func) or ""
-                if _KEYED.search(callee) and node.args and callee.split(".")[0] in ("session", "request"):
-                    if _identity_key(node.args[0]):
-                        return "identity", ""
+                if _KEYED.search(callee) and node.args and callee.split(".")[0] in ("session", "request") \
+                        and _identity_key(node.args[0]):
+                    return "identity", ""
             elif isinstance(node, ast.Subscript):
                 container = dotted(node.value) or ""
                 if _KEYED.search(container) and _identity_key(node.slice):
@@ -1031,6 +1043,8 @@ class GateJudge:
         self._kinds: dict[tuple[str, str], tuple[str, Any]] = {}
         self._reads_settings: dict[int, bool] = {}
         self._touched = False
+        # judges a decorator the view is called through (`login_required(view)(*args)`): (facts, name)
+        self.via: Any = None
 
     # -- verdicts ----------------------------------------------------------------------------------
 
@@ -1095,11 +1109,17 @@ class GateJudge:
         kind = node[0]
         if kind == "cut":  # the rest of a long body: taken to go on to its work
             return [_Path("continue" if context == "helper" else "pass", assign, "", (facts.path, node[1]))]
-        if context == "handler" and kind in ("pass", "none", "value", "stop"):
+        if context == "handler" and kind in ("pass", "via", "none", "value", "stop"):
             end = (facts.path, node[1])
             if kind == "stop" or kind == "value" and _REJECTING_TEXT.search(node[2]):
                 return [_Path("reject", assign, node[2], end)]
             return [_Path("pass", assign, "", end)]
+        if kind == "via":
+            # the view is called through another decorator: that decorator's own verdict
+            verdict = self.via(facts, node[2]) if self.via is not None else None
+            if verdict is not None and verdict.verdict == "authenticates" and who == "anonymous":
+                return [_Path("reject", assign, f"{node[2]}()", (facts.path, node[1]))]
+            return [_Path("pass", assign, "", (facts.path, node[1]))]
         if kind == "pass":
             return [_Path("pass", assign)]
         if kind == "none":
@@ -1186,8 +1206,10 @@ class GateJudge:
             return [(_apply(op, _identity_value(text, who, op), consts), assign)]
         if hint == "endpoint" and route is not None:
             value = _endpoint_value(self.project, facts, text, op, consts, route)
-            if value is not None:
-                return [(value, assign)]
+            if value is None:
+                # a test of the route this index cannot evaluate: the route is taken not to be exempt
+                value = _apply(op, False, consts)
+            return [(value, assign)]
         if text in assign:
             return [(assign[text][0], assign)]
         setting = hint == "setting"

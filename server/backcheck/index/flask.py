@@ -86,6 +86,7 @@ class FlaskIndex:
         self.objects: dict[tuple[str, str], FlaskObj] = {}
         self._decorator_cache: dict[str, Any] = {}
         self.judge = ac.GateJudge(project)
+        self.judge.via = self._via_verdict
 
     # -- objects --------------------------------------------------------------------------------------
 
@@ -707,6 +708,11 @@ class FlaskIndex:
             return ac.Verdict("open", "a library decorator backcheck does not know to check the caller"), "", 0
         return ac.Verdict("open", "does not check who is calling"), "", 0
 
+    def _via_verdict(self, facts: FileFacts, name: str) -> ac.Verdict | None:
+        """The verdict for a decorator a wrapper calls the view through."""
+        step = self.decorator_step(facts, Ref(name), facts.path, 0)
+        return ac.Verdict(step.verdict, step.reason, step.condition) if step is not None else None
+
     def _library_bases(self, facts: FileFacts, cls: ClassFacts, depth: int = 0) -> list[str]:
         """Qualified names of the library classes a project class derives from."""
         out = []
@@ -943,7 +949,7 @@ def _has_pass(tree: Any) -> bool:
         node = stack.pop()
         if not isinstance(node, tuple) or not node:
             continue
-        if node[0] == "pass":
+        if node[0] in ("pass", "via"):
             return True
         if node[0] == "if":
             stack.extend((node[2], node[3]))
