@@ -624,12 +624,13 @@ class _GateBuilder:
         for node in ast.walk(expr):
             if isinstance(node, ast.Call):
                 callee = dotted(node.func) or ""
-                if _KEYED.search(callee) and node.args and callee.split(".")[0] in ("session", "request") \
+                keyed = _KEYED.search(callee) or callee.startswith("request.") and callee.endswith(".get")
+                if keyed and node.args and callee.split(".")[0] in ("session", "request") \
                         and _identity_key(node.args[0]):
                     return "identity", ""
             elif isinstance(node, ast.Subscript):
                 container = dotted(node.value) or ""
-                if _KEYED.search(container) and _identity_key(node.slice):
+                if (_KEYED.search(container) or container.startswith("request.")) and _identity_key(node.slice):
                     return "identity", ""
             elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant) and any(
                 (dotted(c) or "") == "session" for c in node.comparators
@@ -1305,7 +1306,12 @@ def _endpoint_value(project: Project, facts: FileFacts, text: str, op: str, cons
         return None
     attr = match.group(1)
     if attr == "method":
-        return None
+        # `request.method != "OPTIONS"`: the same answer for every method the route takes, or unknown
+        answers = set()
+        for method in route.get("methods") or []:
+            answers.add(_endpoint_value(project, facts, "request.endpoint", op, consts,
+                                        {"endpoint": method}))
+        return answers.pop() if len(answers) == 1 else None
     value = route.get("endpoint", "") if attr == "endpoint" else route.get("blueprint", "") \
         if attr == "blueprint" else route.get("path", "")
     names = []

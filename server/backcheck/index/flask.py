@@ -591,7 +591,7 @@ class FlaskIndex:
                 obj = self.objects[key]
                 full_endpoint = f"{obj.name}.{endpoint}" if obj.kind == "blueprint" else endpoint
                 steps[:0] = self._hook_steps(chain, endpoint, path,
-                                             {"endpoint": full_endpoint, "path": path,
+                                             {"endpoint": full_endpoint, "path": path, "methods": methods,
                                               "blueprint": obj.name if obj.kind == "blueprint" else ""})
                 via = [_via(s) for s in steps if s.verdict == "authenticates"]
                 conditions = [s.condition for s in steps if s.verdict == "conditional"]
@@ -654,7 +654,7 @@ class FlaskIndex:
 
     def _decorator_verdict(self, facts: FileFacts, decorator: Any, name: str, optional: bool,
                            depth: int) -> tuple[ac.Verdict, str, int]:
-        qualified = ac.qualify_name(self.project, facts, name)
+        qualified = self._through_reexports(ac.qualify_name(self.project, facts, name))
         if self.project.is_auth_name(qualified, "decorator"):
             return ac.Verdict("authenticates", "configured in auth_decorators"), "", 0
         known = _library_decorator(qualified, optional)
@@ -707,6 +707,17 @@ class FlaskIndex:
         if found is None and qualified.split(".")[0] not in self.project.modules:
             return ac.Verdict("open", "a library decorator backcheck does not know to check the caller"), "", 0
         return ac.Verdict("open", "does not check who is calling"), "", 0
+
+    def _through_reexports(self, qualified: str) -> str:
+        """A qualified name followed through the project modules that only re-export it
+        (`app.auth.login_required` -> `flask_login.login_required`)."""
+        for _ in range(5):
+            module, _, attr = qualified.rpartition(".")
+            target = self.project.module(module) if module else None
+            if target is None or attr not in target.imports or attr in target.functions or attr in target.classes:
+                return qualified
+            qualified = target.imports[attr]
+        return qualified
 
     def _via_verdict(self, facts: FileFacts, name: str) -> ac.Verdict | None:
         """The verdict for a decorator a wrapper calls the view through."""
