@@ -290,6 +290,11 @@ class FuncFacts:
     raises_when: list[tuple[tuple[Test, ...], Any]] = field(default_factory=list)
     # Names, attributes and calls returned under `if` tests or as `a if test else b`: (tests, value).
     returns_when: list[tuple[tuple[Test, ...], Any]] = field(default_factory=list)
+    # What the body does with the request as a decision tree (see `authcommon.gate_tree`); None when
+    # trivial or too large.
+    gate: Any = None
+    # Loop variables: name -> (summary of the iterable, position in the unpacked target or -1).
+    loops: dict[str, tuple[Any, int]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -336,6 +341,8 @@ class FileFacts:
     extends: list[tuple[str, Any, int]] = field(default_factory=list)
     # Every function defined inside another function, by qualified name ("decorator.wrapper").
     nested: dict[str, FuncFacts] = field(default_factory=dict)
+    # Module-level loop variables: name -> (summary of the iterable, position or -1).
+    loops: dict[str, tuple[Any, int]] = field(default_factory=dict)
 
     def all_functions(self):
         """Module functions, then methods of every class."""
