@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backcheck.index import authcommon as ac
+from backcheck.index.django_registry import Registered, Registries
 from backcheck.index.facts import (
     CallV,
     ClassFacts,
@@ -117,6 +118,7 @@ class DjangoIndex:
         self._register_calls: list[tuple[FileFacts, CallV]] | None = None
         self._mros: dict[int, list[tuple[FileFacts, ClassFacts | str]]] = {}
         self._mixins: dict[int, list[str]] = {}
+        self.registries = Registries(project)
 
     # -- classes (memoised: every route of a viewset asks the same questions) --------------------------
 
@@ -264,6 +266,12 @@ class DjangoIndex:
             short = value.func.rsplit(".", 1)[-1]
             if short in _PATTERN_FUNCS or short == "include":
                 yield facts, self._full_call(facts, value)
+                return
+            registered = self.registries.expand(facts, value)
+            if registered is not None:
+                # get_model_urls("dcim", "site"): the views a registry holds for that key
+                for item in registered:
+                    yield facts, item
             elif value.args:
                 # format_suffix_patterns(urlpatterns), static(...) and friends wrap or add patterns
                 for arg in value.args:
@@ -288,6 +296,14 @@ class DjangoIndex:
         return call
 
     def walk_pattern(self, site: Site, facts: FileFacts, pattern: Any, mount: Mount, depth: int) -> None:
+        if isinstance(pattern, Registered):
+            owner, kind, decl = pattern.view
+            inner = Mount(mount.prefix + pattern.piece, list(mount.wrappers))
+            if kind == "class":
+                self.class_view(site, owner, decl, inner, None)
+            elif kind == "function":
+                self.function_view(site, owner, decl, inner)
+            return
         if isinstance(pattern, Ref):
             # `urlpatterns += router.urls`
             self._router_urls(site, facts, pattern.name.removesuffix(".urls"), mount)
@@ -303,7 +319,7 @@ class DjangoIndex:
         route = pattern.args[0] if pattern.args else pattern.kwargs.get("route")
         text = _const_str(route)
         if text is None:
-            text = route.prefix if isinstance(route, FStr) else ""
+            text = (route.text or route.prefix) if isinstance(route, FStr) else ""
         piece = text if short == "path" else regex_to_path(text)
         view = pattern.args[1] if len(pattern.args) > 1 else pattern.kwargs.get("view")
         self.resolve_view(site, facts, view, Mount(mount.prefix + piece, list(mount.wrappers)), depth, pattern)

@@ -1,0 +1,564 @@
+"""URL patterns Django projects build at import time from a registry of views.
+
+The shape: a decorator factory files each view it decorates into a module-level registry (keyed by a
+model's app label and name, with a name, a path and a list/detail flag), and a function called from
+urls.py (`include(get_model_urls("dcim", "site"))`) loops over the registry's entries for one key and
+returns a `path()` for each. Registrations may also be made for every model of the project inside a
+loop, under a condition on the model's class (`if issubclass(model, JournalingMixin): register(...)`).
+
+The facts tell which functions have that shape; their syntax is then parsed again (a handful of
+functions) and evaluated on the values the call sites pass, so each registered view gets the path the
+running app would give it. What cannot be told statically stays symbolic (`{path}`).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from backcheck.index import authcommon as ac
+from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Map, Ref
+from backcheck.index.project import Project
+
+_PATTERN_FUNCS = {"path", "re_path", "url"}
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model class passed to a registration, with the app label and model name Django gives it."""
+
+    module: str
+    name: str
+    app_label: str
+
+    @property
+    def model_name(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class AnyModel:
+    """The model of a registration made for every model; `attr` is the `_meta` attribute read from it."""
+
+    attr: str = ""
+
+
+@dataclass
+class Entry:
+    """One registered view: its registry key, its fields and the view it names."""
+
+    key: tuple[Any, ...]
+    fields: dict[str, Any]
+    view: tuple[FileFacts, str, Any] | None
+    facts: FileFacts  # where the registration is written
+    line: int
+    # for registrations made for every model: the base class the model must have ("" = any model)
+    requires: str = ""
+
+
+@dataclass
+class _Registrar:
+    facts: FileFacts
+    qualified: str
+    params: list[tuple[str, Any]]  # (name, default value)
+    view_param: str
+    root: str  # qualified name of the registry container
+    key: list[ast.expr]
+    entry: ast.Dict
+    locals: dict[str, ast.expr]
+
+
+@dataclass
+class _Consumer:
+    facts: FileFacts
+    qualified: str
+    params: list[tuple[str, Any]]
+    root: str
+    key: list[ast.expr]
+    template: ast.expr
+    loop_vars: set[str]
+    filters: list[tuple[str, str]]  # (entry field, parameter) that must be equal
+    locals: dict[str, ast.expr]
+
+
+@dataclass
+class Registered:
+    """A URL pattern a registry consumer produces: the path piece and the view behind it."""
+
+    piece: str
+    view: tuple[FileFacts, str, Any]
+    facts: FileFacts
+    line: int
+    reason: str = ""
+
+
+@dataclass
+class Registries:
+    project: Project
+    _built: bool = False
+    _registrars: dict[str, _Registrar] = field(default_factory=dict)
+    _consumers: dict[str, _Consumer] = field(default_factory=dict)
+    _entries: dict[str, list[Entry]] = field(default_factory=dict)  # by registry root
+    _trees: dict[str, ast.Module | None] = field(default_factory=dict)
+    _models: dict[tuple[str, str], tuple[FileFacts, ClassFacts]] = field(default_factory=dict)
+    _consumer_names: set[str] = field(default_factory=set)
+
+    # -- syntax --------------------------------------------------------------------------------------
+
+    def tree(self, facts: FileFacts) -> ast.Module | None:
+        if facts.path not in self._trees:
+            try:
+                with open(os.path.join(self.project.root, facts.path), encoding="utf-8") as handle:
+                    self._trees[facts.path] = ast.parse(handle.read())
+            except (OSError, SyntaxError, ValueError):
+                self._trees[facts.path] = None
+        return self._trees[facts.path]
+
+    def function_node(self, facts: FileFacts, line: int) -> ast.FunctionDef | None:
+        tree = self.tree(facts)
+        if tree is None:
+            return None
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno == line:
+                return node  # type: ignore[return-value]
+        return None
+
+    def canonical(self, facts: FileFacts, name: str) -> str:
+        """One spelling for a name however it is imported: where it is declared, or its qualified name."""
+        found = resolve(self.project, facts, name)
+        if found is not None and found[1] in ("function", "class", "assign"):
+            return f"{found[0].path}:{name.rsplit('.', 1)[-1] if found[1] == 'assign' else found[2].name}"
+        return ac.qualify_name(self.project, facts, name)
+
+    # -- discovery -----------------------------------------------------------------------------------
+
+    def build(self) -> None:
+        if self._built:
+            return
+        self._built = True
+        for facts in self.project.files.values():
+            for qualname, wrapper in facts.nested.items():
+                outer_name, _, inner = qualname.partition(".")
+                outer = facts.functions.get(outer_name)
+                if outer is None or "." in inner or outer.qualname != outer_name:
+                    continue
+                if _files_its_argument(wrapper) and any(
+                    isinstance(v, Ref) and v.name == wrapper.name for v in outer.return_values
+                ):
+                    registrar = self._registrar(facts, outer, wrapper)
+                    if registrar is not None:
+                        self._registrars[registrar.qualified] = registrar
+        if not self._registrars:
+            return
+        roots = {r.root for r in self._registrars.values()}
+        for facts in self.project.files.values():
+            for func in facts.functions.values():
+                if func.qualname != func.name or not any(
+                    c.func.rsplit(".", 1)[-1] in _PATTERN_FUNCS for c in func.calls
+                ):
+                    continue
+                heads = {r.split(".")[0].split("[")[0] for r in func.reads}
+                if any(self.canonical(facts, h) in roots for h in heads if h in facts.imports or h in facts.assigns):
+                    consumer = self._consumer(facts, func, roots)
+                    if consumer is not None:
+                        self._consumers[consumer.qualified] = consumer
+        self._consumer_names = {q.rsplit(":", 1)[-1] for q in self._consumers}
+        self._collect_entries()
+
+    def _registrar(self, facts: FileFacts, outer: FuncFacts, wrapper: FuncFacts) -> _Registrar | None:
+        node = self.function_node(facts, outer.line)
+        inner = self.function_node(facts, wrapper.line)
+        if node is None or inner is None or len(inner.args.args) != 1:
+            return None
+        view_param = inner.args.args[0].arg
+        for call in ast.walk(inner):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                    and call.func.attr in ("append", "add") and call.args and isinstance(call.args[0], ast.Dict)):
+                continue
+            entry = call.args[0]
+            if not any(isinstance(v, ast.Name) and v.id == view_param for v in entry.values):
+                continue
+            root, key = _subscript_chain(call.func.value)
+            if root is None:
+                continue
+            return _Registrar(
+                facts=facts, qualified=f"{facts.path}:{outer.name}", params=_params(node),
+                view_param=view_param, root=self.canonical(facts, root), key=key, entry=entry,
+                locals={**_assignments(node), **_assignments(inner)},
+            )
+        return None
+
+    def _consumer(self, facts: FileFacts, func: FuncFacts, roots: set[str]) -> _Consumer | None:
+        node = self.function_node(facts, func.line)
+        if node is None:
+            return None
+        key: list[ast.expr] | None = None
+        root = ""
+        template = None
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Subscript) and key is None:
+                name, chain = _subscript_chain(sub)
+                if name and chain and self.canonical(facts, name) in roots:
+                    key, root = chain, self.canonical(facts, name)
+            if isinstance(sub, ast.Call) and template is None:
+                callee = sub.func.id if isinstance(sub.func, ast.Name) else (
+                    sub.func.attr if isinstance(sub.func, ast.Attribute) else "")
+                if callee in _PATTERN_FUNCS and sub.args:
+                    template = sub.args[0]
+        if key is None or template is None:
+            return None
+        params = _params(node)
+        names = {p for p, _ in params}
+        filters = []
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Compare) and len(sub.ops) == 1 and isinstance(sub.ops[0], ast.Eq):
+                left, right = sub.left, sub.comparators[0]
+                for a, b in ((left, right), (right, left)):
+                    if isinstance(a, ast.Subscript) and isinstance(a.slice, ast.Constant) and \
+                            isinstance(b, ast.Name) and b.id in names:
+                        filters.append((str(a.slice.value), b.id))
+        loop_vars = {t.id for sub in ast.walk(node) if isinstance(sub, (ast.For, ast.comprehension))
+                     for t in [sub.target] if isinstance(t, ast.Name)}
+        return _Consumer(facts=facts, qualified=f"{facts.path}:{func.name}", params=params, root=root,
+                         key=key, template=template, loop_vars=loop_vars, filters=filters,
+                         locals=_assignments(node))
+
+    def _collect_entries(self) -> None:
+        """Every call of a registrar: as a class decorator, or called then applied to a view."""
+        registrars = self._registrars
+        shorts = {q.rsplit(":", 1)[-1] for q in registrars}
+
+        def registrar_of(facts: FileFacts, func: str) -> _Registrar | None:
+            if func.rsplit(".", 1)[-1] not in shorts:
+                return None
+            return registrars.get(self.canonical(facts, func))
+
+        for facts in self.project.files.values():
+            for cls in facts.classes.values():
+                for decorator in cls.decorators:
+                    if isinstance(decorator, CallV):
+                        registrar = registrar_of(facts, decorator.func)
+                        if registrar is not None:
+                            self._add(registrar, facts, decorator, (facts, "class", cls), None)
+            lists = [facts.calls] + [f.calls for f in facts.all_functions()] + [f.calls for f in facts.nested.values()]
+            for calls in lists:
+                applied = {(c.line, c.col): c for c in calls if c.func.endswith("()") and c.args}
+                for call in calls:
+                    registrar = registrar_of(facts, call.func) if applied else None
+                    if registrar is None:
+                        continue
+                    outer = applied.get((call.line, call.col))
+                    if outer is None or outer.func != call.func + "()":
+                        continue
+                    self._add(registrar, facts, call, self._view_of(facts, outer.args[0]), outer)
+
+    def _view_of(self, facts: FileFacts, value: Any) -> tuple[FileFacts, str, Any] | None:
+        if isinstance(value, Const) and isinstance(value.value, str):
+            return self.project.lookup(value.value)
+        if isinstance(value, Ref):
+            return resolve(self.project, facts, value.name)
+        return None
+
+    def _add(self, registrar: _Registrar, facts: FileFacts, call: CallV, view: Any, applied: CallV | None) -> None:
+        env = self._bind(registrar.params, call, facts)
+        requires = ""
+        first = registrar.params[0][0] if registrar.params else ""
+        if env.get(first) is UNKNOWN:
+            if applied is None:
+                return  # a decorator naming a model this index cannot find
+            # a registration made inside a loop over models, perhaps only for models with some base
+            env[first] = AnyModel()
+            requires = self._required_base(facts, call)
+        if view is None:
+            return
+        env[registrar.view_param] = view
+        key = tuple(_evaluate(part, env, registrar.locals) for part in registrar.key)
+        fields = {
+            str(k.value): _evaluate(v, env, registrar.locals)
+            for k, v in zip(registrar.entry.keys, registrar.entry.values)
+            if isinstance(k, ast.Constant)
+        }
+        self._entries.setdefault(registrar.root, []).append(
+            Entry(key=key, fields=fields, view=view, facts=facts, line=call.line, requires=requires)
+        )
+
+    def _required_base(self, facts: FileFacts, call: CallV) -> str:
+        """The base class an `if issubclass(model, Base):` around a registration asks of the model."""
+        tree = self.tree(facts)
+        if tree is None:
+            return ""
+        best = ""
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and node.lineno < call.line <= (node.end_lineno or node.lineno):
+                test = node.test
+                if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "issubclass" \
+                        and len(test.args) == 2 and call.line <= max(s.end_lineno or 0 for s in node.body):
+                    base = _dotted(test.args[1])
+                    if base:
+                        best = self.project.qualify(facts, base)
+        return best
+
+    def _bind(self, params: list[tuple[str, Any]], call: CallV, facts: FileFacts) -> dict[str, Any]:
+        env = {name: default for name, default in params}
+        positional = [p for p, _ in params if not p.startswith("*")]
+        for name, value in zip(positional, call.args):
+            env[name] = self._value(facts, value)
+        for name, value in call.kwargs.items():
+            if name in env:
+                env[name] = self._value(facts, value)
+        return env
+
+    def _value(self, facts: FileFacts, value: Any) -> Any:
+        if isinstance(value, Const):
+            return value.value
+        if isinstance(value, Ref):
+            found = resolve(self.project, facts, value.name)
+            if found and found[1] == "class":
+                return self.model_ref(found[0], found[2])
+            if found and found[1] == "assign" and isinstance(found[2][0], Const):
+                return found[2][0].value
+        if isinstance(value, Map):
+            return {}
+        return UNKNOWN
+
+    # -- models --------------------------------------------------------------------------------------
+
+    def model_ref(self, facts: FileFacts, cls: ClassFacts) -> ModelRef:
+        parts = facts.module.split(".")
+        label = parts[parts.index("models") - 1] if "models" in parts[1:] else (
+            parts[-2] if len(parts) > 1 else parts[0])
+        return ModelRef(facts.module, cls.name, label)
+
+    def model(self, app_label: str, model_name: str) -> tuple[FileFacts, ClassFacts] | None:
+        if not self._models:
+            for facts in self.project.files.values():
+                parts = facts.module.split(".")
+                if "models" not in parts[1:]:
+                    continue
+                for cls in facts.classes.values():
+                    ref = self.model_ref(facts, cls)
+                    self._models.setdefault((ref.app_label, ref.model_name), (facts, cls))
+        return self._models.get((app_label, model_name))
+
+    def has_base(self, model: tuple[FileFacts, ClassFacts], qualified: str) -> bool:
+        short = qualified.rsplit(".", 1)[-1]
+        for owner_facts, owner in self.project.class_mro(*model):
+            if isinstance(owner, ClassFacts):
+                if owner.name == short and (f"{owner_facts.module}.{owner.name}" == qualified
+                                            or self.project.lookup(qualified) == (owner_facts, "class", owner)):
+                    return True
+            elif owner == qualified:
+                return True
+        return False
+
+    # -- expansion -----------------------------------------------------------------------------------
+
+    def expand(self, facts: FileFacts, call: CallV) -> list[Registered] | None:
+        """The URL patterns a registry consumer call returns, or None when the call is no consumer."""
+        self.build()
+        if not self._consumers:
+            return None
+        if call.func.rsplit(".", 1)[-1] not in self._consumer_names:
+            return None
+        consumer = self._consumers.get(self.canonical(facts, call.func))
+        if consumer is None:
+            return None
+        env = self._bind(consumer.params, call, facts)
+        want = tuple(_evaluate(part, env, consumer.locals) for part in consumer.key)
+        out = []
+        for entry in self._entries.get(consumer.root, []):
+            if len(entry.key) != len(want) or not self._key_matches(entry, want):
+                continue
+            if any(entry.fields.get(f) != env.get(p) for f, p in consumer.filters):
+                continue
+            scope = dict(env)
+            for var in consumer.loop_vars:
+                scope[var] = entry.fields
+            piece = _evaluate(consumer.template, scope, consumer.locals)
+            if not isinstance(piece, str):
+                piece = "{" + str(entry.fields.get("path", "path")) + "}/"
+            view = entry.view
+            if view is None:
+                continue
+            reason = f"registered by {entry.facts.path}:{entry.line}"
+            out.append(Registered(piece=piece, view=view, facts=entry.facts, line=entry.line, reason=reason))
+        return out
+
+    def _key_matches(self, entry: Entry, want: tuple[Any, ...]) -> bool:
+        labels: dict[str, Any] = {}
+        for have, asked in zip(entry.key, want):
+            if isinstance(have, AnyModel):
+                labels[have.attr] = asked
+            elif have != asked:
+                return False
+        if not labels:
+            return True
+        if not entry.requires:
+            return True
+        app_label, model_name = labels.get("app_label"), labels.get("model_name")
+        if not isinstance(app_label, str) or not isinstance(model_name, str):
+            return False
+        model = self.model(app_label, model_name)
+        return model is not None and self.has_base(model, entry.requires)
+
+
+def resolve(project: Project, facts: FileFacts, name: str, depth: int = 0) -> tuple[FileFacts, str, Any] | None:
+    """`authcommon.resolve_name`, also through star imports of star imports (`from .models import *`
+    where models/__init__.py star-imports each submodule)."""
+    found = ac.resolve_name(project, facts, name)
+    if found is not None or depth > 3:
+        return found
+    head, _, rest = name.partition(".")
+    if head in facts.imports:
+        target = project.module(facts.imports[head])
+        if target is not None and rest and target is not facts:
+            return resolve(project, target, rest, depth + 1)
+        return None
+    for target in ac.star_targets(project, facts):
+        found = resolve(project, target, name, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _files_its_argument(wrapper: FuncFacts) -> bool:
+    """A one-argument function that appends a dict holding that argument somewhere (a registry)."""
+    if len(wrapper.params) != 1:
+        return False
+    param = wrapper.params[0].name
+    for call in wrapper.calls:
+        if call.func.endswith((".append", ".add")) and call.args and isinstance(call.args[0], Map):
+            if any(isinstance(v, Ref) and v.name == param for v in call.args[0].values):
+                return True
+    return False
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else None
+    return None
+
+
+def _subscript_chain(node: ast.expr) -> tuple[str | None, list[ast.expr]]:
+    """`registry['views'][a][b]` -> ("registry", [Constant, Name a, Name b])."""
+    keys: list[ast.expr] = []
+    while isinstance(node, ast.Subscript):
+        keys.append(node.slice)
+        node = node.value
+    return _dotted(node), list(reversed(keys))
+
+
+def _params(node: ast.FunctionDef) -> list[tuple[str, Any]]:
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[Any] = [UNKNOWN] * (len(positional) - len(args.defaults)) + [
+        _literal(d) for d in args.defaults]
+    out = [(a.arg, d) for a, d in zip(positional, defaults)]
+    out += [(a.arg, _literal(d) if d is not None else UNKNOWN) for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+    return out
+
+
+def _literal(node: ast.expr) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return UNKNOWN
+
+
+def _assignments(node: ast.AST) -> dict[str, ast.expr]:
+    out: dict[str, ast.expr] = {}
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.targets[0], ast.Name):
+            out[sub.targets[0].id] = sub.value
+    return out
+
+
+def _truth(value: Any) -> Any:
+    if value is UNKNOWN or isinstance(value, AnyModel):
+        return UNKNOWN
+    return bool(value)
+
+
+def _evaluate(node: ast.expr, env: dict[str, Any], local: dict[str, ast.expr], depth: int = 0) -> Any:
+    """The value of a small expression over known names; UNKNOWN where it cannot be told."""
+    if depth > 20:
+        return UNKNOWN
+    step = depth + 1
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        if node.id in env:
+            return env[node.id]
+        if node.id in local and local[node.id] is not node:
+            return _evaluate(local[node.id], env, local, step)
+        return UNKNOWN
+    if isinstance(node, ast.Attribute):
+        if node.attr in ("app_label", "model_name") and isinstance(node.value, ast.Attribute) \
+                and node.value.attr == "_meta":
+            model = _evaluate(node.value.value, env, local, step)
+            if isinstance(model, ModelRef):
+                return model.app_label if node.attr == "app_label" else model.model_name
+            if isinstance(model, AnyModel):
+                return AnyModel(node.attr)
+        return UNKNOWN
+    if isinstance(node, ast.IfExp):
+        test = _truth(_evaluate(node.test, env, local, step))
+        if test is UNKNOWN:
+            return UNKNOWN
+        return _evaluate(node.body if test else node.orelse, env, local, step)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left, right = _evaluate(node.left, env, local, step), _evaluate(node.comparators[0], env, local, step)
+        if left is UNKNOWN or right is UNKNOWN:
+            return UNKNOWN
+        op = node.ops[0]
+        if isinstance(op, (ast.Is, ast.Eq)):
+            return left is right if isinstance(op, ast.Is) else left == right
+        if isinstance(op, (ast.IsNot, ast.NotEq)):
+            return left is not right if isinstance(op, ast.IsNot) else left != right
+        return UNKNOWN
+    if isinstance(node, ast.BoolOp):
+        values = [_evaluate(v, env, local, step) for v in node.values]
+        for value in values[:-1]:
+            truth = _truth(value)
+            if truth is UNKNOWN:
+                return UNKNOWN
+            if truth == isinstance(node.op, ast.Or):
+                return value
+        return values[-1]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        truth = _truth(_evaluate(node.operand, env, local, step))
+        return UNKNOWN if truth is UNKNOWN else not truth
+    if isinstance(node, ast.JoinedStr):
+        text = ""
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                text += str(part.value)
+            elif isinstance(part, ast.FormattedValue):
+                value = _evaluate(part.value, env, local, step)
+                text += value if isinstance(value, str) else "{" + (_dotted(part.value) or "...") + "}"
+        return text
+    if isinstance(node, ast.Subscript):
+        base = _evaluate(node.value, env, local, step)
+        key = _evaluate(node.slice, env, local, step)
+        if isinstance(base, dict) and not isinstance(key, _Unknown):
+            return base.get(key, UNKNOWN)
+        return UNKNOWN
+    if isinstance(node, ast.Dict):
+        return {}
+    return UNKNOWN
+
+
+__all__ = ["Registries", "Registered", "UNKNOWN"]
