@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backcheck.index import authcommon as ac
-from backcheck.index.django_registry import Registered, Registries
+from backcheck.index.django_registry import DEFAULT_ROUTES, Registered, Registries, Routers
 from backcheck.index.facts import (
     CallV,
     ClassFacts,
@@ -36,8 +36,6 @@ _ROUTER_TYPES = {"DefaultRouter", "SimpleRouter", "ExtendedDefaultRouter", "Exte
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 _HTTP = ("get", "post", "put", "patch", "delete")
 # Viewset actions the routers map, per route kind and HTTP method.
-_LIST_ACTIONS = (("GET", "list"), ("POST", "create"))
-_DETAIL_ACTIONS = (("GET", "retrieve"), ("PUT", "update"), ("PATCH", "partial_update"), ("DELETE", "destroy"))
 # What library DRF bases provide: viewset actions, or generic views' handler actions by HTTP method.
 _MIXIN_ACTIONS = {
     "ListModelMixin": {"list"}, "CreateModelMixin": {"create"}, "RetrieveModelMixin": {"retrieve"},
@@ -53,6 +51,7 @@ _GENERIC_VIEWS = {
     "RetrieveDestroyAPIView": {"GET": "retrieve", "DELETE": "destroy"},
     "RetrieveUpdateDestroyAPIView": {"GET": "retrieve", "PUT": "update", "PATCH": "partial_update",
                                      "DELETE": "destroy"},
+    "APIRootView": {"GET": "get"},  # DRF's router root: lists the registered prefixes
 }
 # Django generic views and the methods they answer without the project defining a handler.
 _DJANGO_GENERIC = {
@@ -119,6 +118,7 @@ class DjangoIndex:
         self._mros: dict[int, list[tuple[FileFacts, ClassFacts | str]]] = {}
         self._mixins: dict[int, list[str]] = {}
         self.registries = Registries(project)
+        self.routers = Routers(project, self.registries)
 
     # -- classes (memoised: every route of a viewset asks the same questions) --------------------------
 
@@ -448,7 +448,7 @@ class DjangoIndex:
         found = self._router_registrations(facts, name)
         if found is None:
             return
-        _owner, ctor, registrations = found
+        owner, ctor, registrations = found
         trailing = ctor.kwargs.get("trailing_slash")
         slash = "/" if trailing is None or (isinstance(trailing, Const) and trailing.value is True) else (
             _const_str(trailing) or "")
@@ -457,6 +457,12 @@ class DjangoIndex:
             parent_prefix = _const_str(ctor.args[1]) or ""
             lookup = _const_str(ctor.kwargs.get("lookup")) or "parent"
             nested = f"{parent_prefix.strip('^/$')}/<{lookup}_pk>/"
+        table = self.routers.table(owner, ctor.func)
+        root_view = self.routers.root_view(owner, name.rsplit(".", 1)[-1], ctor)
+        if root_view is not None:
+            # DefaultRouter's API root at the router's own prefix
+            view_facts, view_cls = root_view
+            self.class_view(site, view_facts, view_cls, Mount(mount.prefix + nested, mount.wrappers), None)
         for reg_facts, call in registrations:
             prefix = _const_str(call.args[0]) if call.args else _const_str(call.kwargs.get("prefix"))
             viewset = call.args[1] if len(call.args) > 1 else call.kwargs.get("viewset")
@@ -466,16 +472,16 @@ class DjangoIndex:
             if not target or target[1] != "class":
                 continue
             base = mount.prefix + nested + regex_to_path(prefix)
-            self.viewset_routes(site, target[0], target[2], Mount(base, mount.wrappers), slash)
+            self.viewset_routes(site, target[0], target[2], Mount(base, mount.wrappers), slash, table)
 
-    def viewset_routes(self, site: Site, facts: FileFacts, cls: ClassFacts, mount: Mount, slash: str) -> None:
-        actions = self.viewset_actions(facts, cls)
+    def viewset_routes(self, site: Site, facts: FileFacts, cls: ClassFacts, mount: Mount, slash: str,
+                       table: list[tuple[bool, dict[str, str]]] | None = None) -> None:
         lookup = self._lookup_name(facts, cls)
-        for kind, table in (("list", _LIST_ACTIONS), ("detail", _DETAIL_ACTIONS)):
-            path = mount.prefix + (f"/<{lookup}>" if kind == "detail" else "") + slash
-            for method, action in table:
-                if action in actions:
-                    self._emit_action(site, facts, cls, action, [method], path, mount)
+        for detail, mapping in table if table is not None else DEFAULT_ROUTES:
+            path = mount.prefix + (f"/<{lookup}>" if detail else "") + slash
+            for method, action in mapping.items():
+                if self._has_action(facts, cls, action):
+                    self._emit_action(site, facts, cls, action, [method.upper()], path, mount)
         for func in self._extra_actions(facts, cls):
             decorator = next(d for d in func.decorators if isinstance(d, CallV)
                              and d.func.rsplit(".", 1)[-1] in ("action", "detail_route", "list_route"))
@@ -485,6 +491,10 @@ class DjangoIndex:
             methods = [_const_str(m).upper() for m in _items(decorator.kwargs.get("methods")) if _const_str(m)] or ["GET"]
             path = mount.prefix + (f"/<{lookup}>" if is_detail else "") + "/" + url_path + slash
             self._emit_action(site, facts, cls, func.name, methods, path, mount, decorator)
+
+    def _has_action(self, facts: FileFacts, cls: ClassFacts, action: str) -> bool:
+        """Whether a viewset answers an action: a method in the project classes or a DRF mixin's."""
+        return action in self.viewset_actions(facts, cls) or self._find_method(facts, cls, action) is not None
 
     def viewset_actions(self, facts: FileFacts, cls: ClassFacts) -> set[str]:
         actions: set[str] = set()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backcheck.index import authcommon as ac
-from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Map, Ref
+from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Map, Ref, Seq
 from backcheck.index.project import Project
 
 _PATTERN_FUNCS = {"path", "re_path", "url"}
@@ -112,6 +112,8 @@ class Registries:
     _trees: dict[str, ast.Module | None] = field(default_factory=dict)
     _models: dict[tuple[str, str], tuple[FileFacts, ClassFacts]] = field(default_factory=dict)
     _consumer_names: set[str] = field(default_factory=set)
+    _keyed: dict[str, Any] = field(default_factory=dict)
+    _bases: dict[tuple[int, str], bool] = field(default_factory=dict)
 
     # -- syntax --------------------------------------------------------------------------------------
 
@@ -351,6 +353,12 @@ class Registries:
         return self._models.get((app_label, model_name))
 
     def has_base(self, model: tuple[FileFacts, ClassFacts], qualified: str) -> bool:
+        key = (id(model[1]), qualified)
+        if key not in self._bases:
+            self._bases[key] = self._has_base(model, qualified)
+        return self._bases[key]
+
+    def _has_base(self, model: tuple[FileFacts, ClassFacts], qualified: str) -> bool:
         short = qualified.rsplit(".", 1)[-1]
         for owner_facts, owner in self.project.class_mro(*model):
             if isinstance(owner, ClassFacts):
@@ -376,7 +384,8 @@ class Registries:
         env = self._bind(consumer.params, call, facts)
         want = tuple(_evaluate(part, env, consumer.locals) for part in consumer.key)
         out = []
-        for entry in self._entries.get(consumer.root, []):
+        exact, general = self._by_key(consumer.root)
+        for entry in exact.get(want, []) + general:
             if len(entry.key) != len(want) or not self._key_matches(entry, want):
                 continue
             if any(entry.fields.get(f) != env.get(p) for f, p in consumer.filters):
@@ -394,6 +403,22 @@ class Registries:
             out.append(Registered(piece=piece, view=view, facts=entry.facts, line=entry.line, reason=reason))
         return out
 
+    def _by_key(self, root: str) -> tuple[dict[tuple[Any, ...], list[Entry]], list[Entry]]:
+        """A registry's entries by their key, and those made for every model (matched one by one)."""
+        if root not in self._keyed:
+            exact: dict[tuple[Any, ...], list[Entry]] = {}
+            general: list[Entry] = []
+            for entry in self._entries.get(root, []):
+                if any(isinstance(k, AnyModel) for k in entry.key):
+                    general.append(entry)
+                else:
+                    try:
+                        exact.setdefault(entry.key, []).append(entry)
+                    except TypeError:
+                        continue
+            self._keyed[root] = (exact, general)
+        return self._keyed[root]
+
     def _key_matches(self, entry: Entry, want: tuple[Any, ...]) -> bool:
         labels: dict[str, Any] = {}
         for have, asked in zip(entry.key, want):
@@ -410,6 +435,124 @@ class Registries:
             return False
         model = self.model(app_label, model_name)
         return model is not None and self.has_base(model, entry.requires)
+
+
+# DRF SimpleRouter.routes: the list route, dynamic list routes (@action), the detail route, dynamic
+# detail routes. None stands for a dynamic route (extra actions are read from the viewset itself).
+_LIBRARY_ROUTES: list[tuple[bool, dict[str, str]] | None] = [
+    (False, {"get": "list", "post": "create"}),
+    None,
+    (True, {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}),
+    None,
+]
+DEFAULT_ROUTES: list[tuple[bool, dict[str, str]]] = [r for r in _LIBRARY_ROUTES if r is not None]
+_ROUTER_LIBRARY = {"SimpleRouter", "DefaultRouter"}
+
+
+@dataclass
+class Routers:
+    """Route tables of DRF router classes, project subclasses included (their `routes` list, what
+    `__init__` adds to a route's mapping), and the API root view a DefaultRouter serves."""
+
+    project: Project
+    registries: Registries
+    _tables: dict[str, list[tuple[bool, dict[str, str]]]] = field(default_factory=dict)
+
+    def _router_class(self, facts: FileFacts, name: str) -> tuple[FileFacts, ClassFacts] | None:
+        found = resolve(self.project, facts, name)
+        return (found[0], found[2]) if found and found[1] == "class" else None
+
+    def table(self, facts: FileFacts, ctor: str) -> list[tuple[bool, dict[str, str]]]:
+        key = f"{facts.path}:{ctor}"
+        if key not in self._tables:
+            found = self._router_class(facts, ctor)
+            routes = self._routes_of(*found) if found else list(_LIBRARY_ROUTES)
+            self._tables[key] = [r for r in routes if r is not None]
+        return self._tables[key]
+
+    def _routes_of(self, facts: FileFacts, cls: ClassFacts, depth: int = 0) -> list[Any]:
+        routes: list[Any] = list(_LIBRARY_ROUTES)
+        if depth < 6:
+            for base in cls.bases:
+                found = self._router_class(facts, base)
+                if found is not None:
+                    routes = self._routes_of(*found, depth + 1)
+                    break
+        declared = cls.attrs.get("routes")
+        if isinstance(declared, Seq):
+            routes = [_route_entry(item) for item in declared.items]
+        init = cls.methods.get("__init__")
+        node = self.registries.function_node(facts, init.line) if init is not None else None
+        if node is not None:
+            for index, updates in _mapping_updates(node):
+                if 0 <= index < len(routes) and routes[index] is not None:
+                    detail, mapping = routes[index]
+                    routes[index] = (detail, {**mapping, **updates})
+        return routes
+
+    def root_view(self, facts: FileFacts, name: str, ctor: CallV) -> tuple[FileFacts, ClassFacts] | None:
+        """The project view a DefaultRouter (or a subclass) serves at its root, if it is the project's."""
+        include = ctor.kwargs.get("include_root_view")
+        if isinstance(include, Const) and include.value is False:
+            return None
+        router_cls = self._router_class(facts, ctor.func)
+        bases = [ctor.func]
+        if router_cls is not None:
+            bases = [o if isinstance(o, str) else o.name for _f, o in self.project.class_mro(*router_cls)]
+        if not any(b.rsplit(".", 1)[-1] == "DefaultRouter" or b.rsplit(".", 1)[-1].endswith("DefaultRouter")
+                   for b in bases):
+            return None
+        view: tuple[FileFacts, Any] | None = None
+        for target, value, _line in facts.attr_assigns:
+            if target == f"{name}.APIRootView" and isinstance(value, Ref):
+                view = (facts, value)
+        if view is None and router_cls is not None:
+            for owner_facts, owner in self.project.class_mro(*router_cls):
+                if isinstance(owner, ClassFacts) and isinstance(owner.attrs.get("APIRootView"), Ref):
+                    view = (owner_facts, owner.attrs["APIRootView"])
+                    break
+        if view is None:
+            return None
+        found = resolve(self.project, view[0], view[1].name)
+        return (found[0], found[2]) if found and found[1] == "class" else None
+
+
+def _route_entry(item: Any) -> tuple[bool, dict[str, str]] | None:
+    """One `Route(url=..., mapping={...})` of a router's `routes`; None for a DynamicRoute or the unknown."""
+    if not isinstance(item, CallV) or item.func.rsplit(".", 1)[-1] != "Route":
+        return None
+    url = item.kwargs.get("url", item.args[0] if item.args else None)
+    mapping = item.kwargs.get("mapping", item.args[1] if len(item.args) > 1 else None)
+    if not isinstance(mapping, Map):
+        return None
+    table = {str(k.value): str(v.value) for k, v in zip(mapping.keys, mapping.values)
+             if isinstance(k, Const) and isinstance(v, Const)}
+    detail = item.kwargs.get("detail")
+    is_detail = detail.value is True if isinstance(detail, Const) else (
+        isinstance(url, Const) and "{lookup}" in str(url.value))
+    return is_detail, table
+
+
+def _mapping_updates(node: ast.FunctionDef) -> list[tuple[int, dict[str, str]]]:
+    """`self.routes[0].mapping.update({...})` and `self.routes[0].mapping["put"] = "..."` in a method."""
+    out = []
+    for sub in ast.walk(node):
+        target, updates = None, {}
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "update" \
+                and sub.args and isinstance(sub.args[0], ast.Dict):
+            target = sub.func.value
+            updates = {k.value: v.value for k, v in zip(sub.args[0].keys, sub.args[0].values)
+                       if isinstance(k, ast.Constant) and isinstance(v, ast.Constant)}
+        elif isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.targets[0], ast.Subscript) \
+                and isinstance(sub.targets[0].slice, ast.Constant) and isinstance(sub.value, ast.Constant):
+            target = sub.targets[0].value
+            updates = {sub.targets[0].slice.value: sub.value.value}
+        if not (isinstance(target, ast.Attribute) and target.attr == "mapping"
+                and isinstance(target.value, ast.Subscript) and isinstance(target.value.slice, ast.Constant)
+                and isinstance(target.value.slice.value, int) and _dotted(target.value.value) == "self.routes"):
+            continue
+        out.append((target.value.slice.value, {str(k): str(v) for k, v in updates.items()}))
+    return out
 
 
 def resolve(project: Project, facts: FileFacts, name: str, depth: int = 0) -> tuple[FileFacts, str, Any] | None:
@@ -561,4 +704,4 @@ def _evaluate(node: ast.expr, env: dict[str, Any], local: dict[str, ast.expr], d
     return UNKNOWN
 
 
-__all__ = ["Registries", "Registered", "UNKNOWN"]
+__all__ = ["DEFAULT_ROUTES", "Registries", "Registered", "Routers", "UNKNOWN", "resolve"]
