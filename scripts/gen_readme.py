@@ -33,8 +33,8 @@ def config_table() -> str:
 def render(text: str) -> str:
     for name, body in (("rules", rules_table()), ("config", config_table())):
         text = re.sub(
-            rf"(<!-- BEGIN GENERATED {name}: scripts/gen_readme.py, DO NOT EDIT -->\n).*?(\n<!-- END GENERATED {name} -->)",
-            lambda match: match.group(1) + body + match.group(2),
+            rf"(<!-- BEGIN GENERATED {name}: scripts/gen_readme.py, DO NOT EDIT -->\n).*?(<!-- END GENERATED {name} -->)",
+            lambda match: match.group(1) + body + "\n" + match.group(2),
             text,
             flags=re.S,
         )

@@ -20,3 +20,9 @@ def test_quick_start_has_the_two_commands() -> None:
     quick = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = [line for line in quick.splitlines() if line.startswith("make ")]
     assert commands == ["make demo", "make test"]
+
+
+def test_generated_tables_are_not_empty() -> None:
+    text = (ROOT / "README.md").read_text()
+    assert "| BC101 | route-without-auth |" in text
+    assert "| `public` | array |" in text
