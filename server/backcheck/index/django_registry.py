@@ -481,13 +481,19 @@ class Routers:
         declared = cls.attrs.get("routes")
         if isinstance(declared, Seq):
             routes = [_route_entry(item) for item in declared.items]
-        init = cls.methods.get("__init__")
-        node = self.registries.function_node(facts, init.line) if init is not None else None
-        if node is not None:
+        for method in cls.methods.values():
+            if not method.reads & {"self.routes", "routes"} and "mapping" not in str(method.reads):
+                continue
+            node = self.registries.function_node(facts, method.line)
+            if node is None:
+                continue
             for index, updates in _mapping_updates(node):
                 if 0 <= index < len(routes) and routes[index] is not None:
                     detail, mapping = routes[index]
                     routes[index] = (detail, {**mapping, **updates})
+            for wanted, updates in _mapping_rebuilds(node):
+                routes = [(r[0], {**r[1], **updates}) if r is not None and wanted in (None, r[0]) else r
+                          for r in routes]
         return routes
 
     def root_view(self, facts: FileFacts, name: str, ctor: CallV) -> tuple[FileFacts, ClassFacts] | None:
@@ -553,6 +559,48 @@ def _mapping_updates(node: ast.FunctionDef) -> list[tuple[int, dict[str, str]]]:
             continue
         out.append((target.value.slice.value, {str(k): str(v) for k, v in updates.items()}))
     return out
+
+
+def _mapping_rebuilds(node: ast.FunctionDef) -> list[tuple[bool | None, dict[str, str]]]:
+    """`route._replace(mapping={**route.mapping, "post": "run"}) if route.detail else route`: methods
+    added to the detail routes (True), the list routes (False) or every route (None)."""
+    out: list[tuple[bool | None, dict[str, str]]] = []
+    seen: set[int] = set()
+    for sub in ast.walk(node):
+        choices: list[tuple[ast.AST, bool | None]] = []
+        if isinstance(sub, ast.IfExp):
+            detail = _reads_detail(sub.test)
+            choices = [(sub.body, detail), (sub.orelse, None if detail is None else not detail)]
+        elif isinstance(sub, ast.Dict):
+            choices = [(sub, None)]
+        for branch, detail in choices:
+            for inner in ast.walk(branch):
+                if not isinstance(inner, ast.Dict) or id(inner) in seen:
+                    continue
+                spread = any(k is None and isinstance(v, ast.Attribute) and v.attr == "mapping"
+                             for k, v in zip(inner.keys, inner.values))
+                if not spread:
+                    continue
+                seen.add(id(inner))
+                updates = {str(k.value): str(v.value) for k, v in zip(inner.keys, inner.values)
+                           if isinstance(k, ast.Constant) and isinstance(v, ast.Constant)}
+                if updates:
+                    out.append((detail, updates))
+    return out
+
+
+def _reads_detail(test: ast.expr) -> bool | None:
+    """True for a test on `route.detail`, False for `not route.detail`, None for anything else."""
+    negated = False
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, negated = test.operand, True
+    if isinstance(test, ast.BoolOp):
+        found = [_reads_detail(v) for v in test.values]
+        found = [f for f in found if f is not None]
+        return (found[0] != negated) if found else None
+    if isinstance(test, ast.Attribute) and test.attr == "detail":
+        return not negated
+    return None
 
 
 def resolve(project: Project, facts: FileFacts, name: str, depth: int = 0) -> tuple[FileFacts, str, Any] | None:
