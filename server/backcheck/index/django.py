@@ -774,6 +774,12 @@ class DjangoIndex:
         if called:
             self._step("inline", func.name, facts, func.line, "authenticates", called)
             return [called]
+        refuses = "auth_status" in func.flags or any(c.func.endswith("Forbidden") for c in func.calls)
+        line = gates.credential_check(self.registries.tree(facts), func.line) if refuses else 0
+        if line:
+            text = f"inline check of a request credential (line {line})"
+            self._step("inline", f"{func.name} body", facts, line, "authenticates", f"{text} answers 401/403")
+            return [text]
         return []
 
     def _judge_gate(self, site: Site, facts: FileFacts, gate: gates.Gate | None, kind: str, name: str, line: int,

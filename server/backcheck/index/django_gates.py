@@ -131,6 +131,65 @@ def permission_bypass(tree: ast.Module | None, func_line: int) -> Gate | None:
     return None
 
 
+# Where a request carries credentials, and parameter names that stand for one.
+_CREDENTIAL_READS = re.compile(r"request\.(headers|META|GET|POST|COOKIES|data|query_params)\b|HTTP_AUTHORIZATION|"
+                               r"Authorization")
+_CREDENTIAL_PARAMS = re.compile(r"(^|_)(key|token|secret|signature|api_key|apikey)$", re.I)
+_AUTH_REFUSALS = re.compile(r"(HttpResponseForbidden|HttpResponseUnauthorized|PermissionDenied|NotAuthenticated|"
+                            r"AuthenticationFailed)$")
+
+
+def _refuses_401_403(stmts: list[ast.stmt]) -> bool:
+    """Whether a block ends by answering 401/403 (a Forbidden response, `status=401`, PermissionDenied)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    value = last.value if isinstance(last, ast.Return) else (last.exc if isinstance(last, ast.Raise) else None)
+    if not isinstance(value, ast.Call):
+        return False
+    if _AUTH_REFUSALS.search(_callee(value)):
+        return True
+    statuses = [k.value for k in value.keywords if k.arg in ("status", "status_code")]
+    statuses += value.args[1:2] if _callee(value) in ("HttpResponse", "JsonResponse") else []
+    return any(isinstance(v, ast.Constant) and v.value in (401, 403) for v in statuses)
+
+
+def credential_check(tree: ast.Module | None, func_line: int) -> int:
+    """The line of an `if` in a view that answers 401/403 on a value taken from the request's headers,
+    query or a key/token parameter (`if key != settings.METRICS_KEY: return HttpResponseForbidden()`),
+    reached from the top with nothing but refusals before it; 0 when there is none."""
+    if tree is None:
+        return 0
+    func = _find_function(tree, func_line)
+    if func is None:
+        return 0
+    tainted = {a.arg for a in [*func.args.args, *func.args.kwonlyargs] if _CREDENTIAL_PARAMS.search(a.arg)}
+
+    def reads_credential(node: ast.AST) -> bool:
+        text = ast.unparse(node)
+        return bool(_CREDENTIAL_READS.search(text)) or any(
+            isinstance(n, ast.Name) and n.id in tainted for n in ast.walk(node))
+
+    def scan(stmts: list[ast.stmt], depth: int) -> int:
+        for index, stmt in enumerate(stmts):
+            if isinstance(stmt, ast.Assign) and reads_credential(stmt.value):
+                tainted.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+            elif isinstance(stmt, ast.If):
+                if reads_credential(stmt.test) and _refuses_401_403(stmt.body):
+                    return stmt.lineno
+                if depth < 2 and reads_credential(stmt.test):
+                    found = scan(stmt.body, depth + 1)
+                    if found:
+                        return found
+                if not _only_refusals([stmt]):
+                    return 0
+            elif not _only_refusals([stmt]):
+                return 0
+        return 0
+
+    return scan(_body(func), 0)
+
+
 _UNKNOWN: Any = object()
 
 
@@ -163,4 +222,4 @@ def is_unknown(value: Any) -> bool:
     return value is _UNKNOWN
 
 
-__all__ = ["Gate", "guard_gate", "is_unknown", "literal_setting", "permission_bypass"]
+__all__ = ["Gate", "credential_check", "guard_gate", "is_unknown", "literal_setting", "permission_bypass"]
