@@ -208,7 +208,7 @@ class Registries:
         root = ""
         template = None
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Subscript) and key is None:
+            if isinstance(sub, (ast.Subscript, ast.Call)) and key is None:
                 name, chain = _subscript_chain(sub)
                 if name and chain and self.canonical(facts, name) in roots:
                     key, root = chain, self.canonical(facts, name)
@@ -223,7 +223,8 @@ class Registries:
         names = {p for p, _ in params}
         filters = []
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Compare) and len(sub.ops) == 1 and isinstance(sub.ops[0], ast.Eq):
+            # `view["detail"] == detail` keeps an entry; `!= detail` skips the others (same constraint)
+            if isinstance(sub, ast.Compare) and len(sub.ops) == 1 and isinstance(sub.ops[0], (ast.Eq, ast.NotEq)):
                 left, right = sub.left, sub.comparators[0]
                 for a, b in ((left, right), (right, left)):
                     if isinstance(a, ast.Subscript) and isinstance(a.slice, ast.Constant) and \
@@ -646,9 +647,16 @@ def _dotted(node: ast.AST) -> str | None:
 def _subscript_chain(node: ast.expr) -> tuple[str | None, list[ast.expr]]:
     """`registry['views'][a][b]` -> ("registry", [Constant, Name a, Name b])."""
     keys: list[ast.expr] = []
-    while isinstance(node, ast.Subscript):
-        keys.append(node.slice)
-        node = node.value
+    while True:
+        if isinstance(node, ast.Subscript):
+            keys.append(node.slice)
+            node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args \
+                and node.func.attr in ("get", "setdefault"):
+            keys.append(node.args[0])  # registry[a].setdefault(b, []) reads the same place as [a][b]
+            node = node.func.value
+        else:
+            break
     return _dotted(node), list(reversed(keys))
 
 
