@@ -807,8 +807,8 @@ def test_router_subclass_routes_and_api_root(routes_of) -> None:
 
             router = ShopRouter()
             router.APIRootView = views.ShopRoot
-            for prefix, viewset in []:
-                pass
+            for prefix, viewset in [("tags", views.NoteViewSet), ("labels", views.NoteViewSet)]:
+                router.register(prefix, viewset)
             router.register("items", views.ItemViewSet)
             router.register("notes", views.NoteViewSet)
             urlpatterns = router.urls
@@ -836,6 +836,7 @@ def test_router_subclass_routes_and_api_root(routes_of) -> None:
     assert ("PUT", "/notes/") not in routes  # no bulk_update on a read-only viewset
     assert ("POST", "/notes/<pk>/") in routes and routes["POST", "/notes/<pk>/"].function == "NoteViewSet.run"
     assert routes["GET", "/"].function == "ShopRoot"
+    assert ("GET", "/tags/") in routes and ("GET", "/labels/<pk>/") in routes  # registered in a loop
 
 
 GATED = """

@@ -14,7 +14,13 @@ from typing import Any
 
 from backcheck.index import authcommon as ac
 from backcheck.index import django_gates as gates
-from backcheck.index.django_registry import DEFAULT_ROUTES, Registered, Registries, Routers
+from backcheck.index.django_registry import (
+    DEFAULT_ROUTES,
+    Registered,
+    Registries,
+    Routers,
+    loop_bindings,
+)
 from backcheck.index.facts import (
     CallV,
     ClassFacts,
@@ -475,16 +481,29 @@ class DjangoIndex:
             # DefaultRouter's API root at the router's own prefix
             view_facts, view_cls = root_view
             self.class_view(site, view_facts, view_cls, Mount(mount.prefix + nested, mount.wrappers), None)
-        for reg_facts, call in registrations:
-            prefix = _const_str(call.args[0]) if call.args else _const_str(call.kwargs.get("prefix"))
-            viewset = call.args[1] if len(call.args) > 1 else call.kwargs.get("viewset")
-            if prefix is None or not isinstance(viewset, Ref):
-                continue
+        for reg_facts, call, prefix, viewset in self._registered(registrations):
             target = ac.resolve_name(self.project, reg_facts, viewset.name)
             if not target or target[1] != "class":
                 continue
             base = mount.prefix + nested + regex_to_path(prefix)
             self.viewset_routes(site, target[0], target[2], Mount(base, mount.wrappers), slash, table)
+
+    def _registered(self, registrations: list[tuple[FileFacts, CallV]]) -> Iterator[tuple[FileFacts, CallV, str, Ref]]:
+        """(file, call, prefix, viewset) for each `router.register(...)`, once per turn of a loop over a
+        literal list when the call is written inside one (`for prefix, viewset in ROUTES:`)."""
+        for reg_facts, call in registrations:
+            prefix_arg = call.args[0] if call.args else call.kwargs.get("prefix")
+            viewset_arg = call.args[1] if len(call.args) > 1 else call.kwargs.get("viewset")
+            prefix = _const_str(prefix_arg)
+            if prefix is not None and isinstance(viewset_arg, Ref):
+                yield reg_facts, call, prefix, viewset_arg
+                continue
+            for turn in loop_bindings(self.registries.tree(reg_facts), call.line):
+                bound_prefix = turn.get(prefix_arg.name) if isinstance(prefix_arg, Ref) else prefix_arg
+                bound_viewset = turn.get(viewset_arg.name) if isinstance(viewset_arg, Ref) else None
+                text = _const_str(bound_prefix)
+                if text is not None and isinstance(bound_viewset, Ref):
+                    yield reg_facts, call, text, bound_viewset
 
     def viewset_routes(self, site: Site, facts: FileFacts, cls: ClassFacts, mount: Mount, slash: str,
                        table: list[tuple[bool, dict[str, str]]] | None = None) -> None:

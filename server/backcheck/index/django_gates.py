@@ -134,7 +134,7 @@ def permission_bypass(tree: ast.Module | None, func_line: int) -> Gate | None:
 # Where a request carries credentials, and parameter names that stand for one.
 _CREDENTIAL_READS = re.compile(r"request\.(headers|META|GET|POST|COOKIES|data|query_params)\b|HTTP_AUTHORIZATION|"
                                r"Authorization")
-_CREDENTIAL_PARAMS = re.compile(r"(^|_)(key|token|secret|signature|api_key|apikey)$", re.I)
+_CREDENTIAL_PARAMS = re.compile(r"(^|_)(key|token|secret|signature|api_key|apikey)$", re.IGNORECASE)
 _AUTH_REFUSALS = re.compile(r"(HttpResponseForbidden|HttpResponseUnauthorized|PermissionDenied|NotAuthenticated|"
                             r"AuthenticationFailed)$")
 

@@ -483,8 +483,8 @@ class Routers:
         if isinstance(declared, Seq):
             routes = [_route_entry(item) for item in declared.items]
         for method in cls.methods.values():
-            if not method.reads & {"self.routes", "routes"} and "mapping" not in str(method.reads):
-                continue
+            if not any(r.startswith(("self.routes", "route")) for r in method.reads):
+                continue  # only methods that touch the route templates
             node = self.registries.function_node(facts, method.line)
             if node is None:
                 continue
@@ -623,16 +623,51 @@ def resolve(project: Project, facts: FileFacts, name: str, depth: int = 0) -> tu
     return None
 
 
+def loop_bindings(tree: ast.Module | None, line: int) -> list[dict[str, Any]]:
+    """For a call at `line` inside `for a, b in [(x, y), ...]:` at module level (or over a module-level
+    list of such tuples): the names bound on each turn, as summaries (Const for literals, Ref for names)."""
+    if tree is None:
+        return []
+    lists = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign)
+             for t in n.targets if isinstance(t, ast.Name)}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.For) or not node.lineno < line <= (node.end_lineno or node.lineno):
+            continue
+        iterable = node.iter
+        if isinstance(iterable, ast.Name) and iterable.id in lists:
+            iterable = lists[iterable.id]
+        if not isinstance(iterable, (ast.List, ast.Tuple)):
+            return []
+        names = [node.target] if isinstance(node.target, ast.Name) else (
+            list(node.target.elts) if isinstance(node.target, ast.Tuple) else [])
+        turns = []
+        for item in iterable.elts:
+            values = [item] if len(names) == 1 else (list(item.elts) if isinstance(item, (ast.Tuple, ast.List))
+                                                     else [])
+            if len(values) != len(names) or not all(isinstance(n, ast.Name) for n in names):
+                continue
+            turns.append({n.id: _summary(v) for n, v in zip(names, values) if isinstance(n, ast.Name)})
+        return turns
+    return []
+
+
+def _summary(node: ast.expr) -> Any:
+    if isinstance(node, ast.Constant):
+        return Const(node.value)
+    text = _dotted(node)
+    return Ref(text) if text else None
+
+
 def _files_its_argument(wrapper: FuncFacts) -> bool:
     """A one-argument function that appends a dict holding that argument somewhere (a registry)."""
     if len(wrapper.params) != 1:
         return False
     param = wrapper.params[0].name
-    for call in wrapper.calls:
-        if call.func.endswith((".append", ".add")) and call.args and isinstance(call.args[0], Map):
-            if any(isinstance(v, Ref) and v.name == param for v in call.args[0].values):
-                return True
-    return False
+    return any(
+        call.func.endswith((".append", ".add")) and call.args and isinstance(call.args[0], Map)
+        and any(isinstance(v, Ref) and v.name == param for v in call.args[0].values)
+        for call in wrapper.calls
+    )
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -760,4 +795,4 @@ def _evaluate(node: ast.expr, env: dict[str, Any], local: dict[str, ast.expr], d
     return UNKNOWN
 
 
-__all__ = ["DEFAULT_ROUTES", "Registries", "Registered", "Routers", "UNKNOWN", "resolve"]
+__all__ = ["DEFAULT_ROUTES", "UNKNOWN", "Registered", "Registries", "Routers", "loop_bindings", "resolve"]
