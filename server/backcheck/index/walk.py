@@ -237,6 +237,11 @@ class Walker:
     def _bind(self, target: ast.expr, value: Any, line: int) -> None:
         if isinstance(target, ast.Name):
             name = target.id
+        elif isinstance(target, ast.Attribute) and self.func is None and self.cls is None:
+            name = dotted(target)
+            if name is not None:
+                self.facts.attr_assigns.append((name, value, line))
+            return
         elif isinstance(target, ast.Attribute) and self.func is not None:
             name = dotted(target)
             if name is None:
