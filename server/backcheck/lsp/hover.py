@@ -69,7 +69,9 @@ def route_markdown(project: Project, route: Route) -> str:
     lines = [(f"**{methods} {route.path}** · {route.framework} route · handler `{route.function}` "
               f"({route.file}:{route.line})")]
     if route.auth:
-        via = ", ".join(f"`{v}`" for v in route.auth_via) or "a dependency"
+        # with a trail, the names that authenticate (the chain below says how); else `auth_via`
+        names = [s.name for s in route.auth_trail if s.verdict == "authenticates" and s.name]
+        via = ", ".join(f"`{v}`" for v in dict.fromkeys(names or route.auth_via)) or "a dependency"
         lines.append(f"- Authentication: required, via {via}")
     elif route.public:
         lines.append(f"- Authentication: none; declared public ({route.public_via})")
