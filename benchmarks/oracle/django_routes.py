@@ -3,22 +3,36 @@
 Run it with the app's own interpreter (the app's venv), never backcheck's:
 
     python benchmarks/oracle/django_routes.py --settings mysite.settings --root CHECKOUT \
-        [--pythonpath DIR] --name APP --out OUT.json [--flip SETTING=VALUE ...]
+        [--pythonpath DIR] --name APP --out OUT.json [--flip SETTING=VALUE ...] \
+        [--feature SETTING=VALUE ...] [--run-handlers] [--after-setup CODE]
 
 It sets Django up, walks `get_resolver()` and writes one record per (URL pattern, HTTP method) in the
 oracle format of benchmarks/oracle/README.md. Handlers are found the way Django calls them: unwrapped
 decorators, `view_class` for class-based views (methods resolved through the MRO), `cls` + `actions`
 for DRF viewsets, the wrapped function of `@api_view`.
 
-Auth is decided by behaviour, without a database: the handler is swapped for a sentinel, then an
-anonymous request (RequestFactory, AnonymousUser, empty session) goes through every middleware's
-`process_view` and the real view callable. When the sentinel runs, an anonymous request reaches the
-handler (auth false); a 401/403, a redirect to the login URL or PermissionDenied before it means auth
-true; anything else (a database error on the way, say) leaves auth null. `auth_via` names what
-refused: the DRF permission classes that answer False for that request, the access mixins and project
-`dispatch` overrides in the MRO, the decorators whose test refuses an anonymous user, the middleware.
-`--flip SETTING=VALUE` runs the probe again under that setting; a route that opens then is noted as
-conditional on it. A check inside the handler body is invisible here.
+Auth is decided by behaviour. The handler is swapped for a sentinel (a class view's method or
+viewset action on its class; a function view is stopped by a trace hook where its own body starts),
+then an anonymous request (RequestFactory, path parameters filled with "1", no credentials) goes
+through the app's whole middleware chain and the real view callable; when the chain stops short for
+a reason that is not a refusal (a middleware that needs a service the oracle does not run), the
+request goes through each middleware's `process_view` and the view alone. When the sentinel runs,
+an anonymous request reaches the handler (auth false); a 401/403, a redirect to the login URL or
+PermissionDenied before it means auth true; anything else (a database error on the way, say) falls
+back to the gates the view declares (DRF permission classes asked `has_permission` for that
+request, decorators whose test refuses an anonymous user, `AccessMixin` subclasses that override
+`dispatch`), noted `decided by introspection`, or leaves auth null. `auth_via` names what refused:
+the DRF permission classes that say no, the caller of `handle_no_permission`/`redirect_to_login`,
+or the middleware, decorator wrapper or `dispatch` that handed back the refusing response.
+
+- `--flip SETTING=VALUE` probes a refused route again under that setting: one that opens then is
+  noted `conditional: open when ...`.
+- `--feature SETTING=VALUE` probes a route that stopped short again with a feature switch on (an
+  integration page that answers 404 until configured): reached then means auth false.
+- `--run-handlers` (throwaway database only) lets a reached handler answer, in a rolled-back
+  transaction: a handler that refuses itself (a dispatcher calling `@authorize` functions) is
+  recorded auth true, `auth_via` "... (in the handler)". Without it a check inside the handler
+  body is invisible.
 """
 
 from __future__ import annotations
@@ -331,16 +345,20 @@ def _in_root(path: str | None) -> bool:
 # -- the probe -----------------------------------------------------------------------------------
 
 
-def _anonymous_request(method: str, path: str) -> Any:
+def _host() -> str:
     from django.conf import settings
+
+    hosts = [h.lstrip(".") for h in settings.ALLOWED_HOSTS if h not in ("*", "")]
+    return hosts[0] if hosts and "*" not in settings.ALLOWED_HOSTS else "testserver"
+
+
+def _anonymous_request(method: str, path: str) -> Any:
     from django.contrib.auth.models import AnonymousUser
     from django.contrib.sessions.backends.signed_cookies import SessionStore
     from django.test import RequestFactory
 
     verb = "GET" if method == "*" else method
-    hosts = [h.lstrip(".") for h in settings.ALLOWED_HOSTS if h not in ("*", "")]
-    host = hosts[0] if hosts and "*" not in settings.ALLOWED_HOSTS else "testserver"
-    request = RequestFactory().generic(verb, path, secure=True, HTTP_ACCEPT="*/*", HTTP_HOST=host)
+    request = RequestFactory().generic(verb, _concrete(path), secure=True, HTTP_ACCEPT="*/*", HTTP_HOST=_host())
     request.user = AnonymousUser()
     request.session = SessionStore()
     request._dont_enforce_csrf_checks = True
@@ -396,6 +414,7 @@ _REFUSING_CALLS = frozenset({"handle_no_permission", "redirect_to_login", "permi
 
 def probe(callback: Any, handler: Handler, method: str, path: str, args: list[str],
           kwargs: dict[str, Any]) -> Probe:
+    """The anonymous request through each middleware's process_view, then the view callable."""
     from django.core.exceptions import PermissionDenied
 
     result = Probe()
@@ -417,12 +436,86 @@ def probe(callback: Any, handler: Handler, method: str, path: str, args: list[st
             if why:
                 result.refused_by.append(dotted.rsplit(".", 1)[-1])
             return result
+    return _judge(result, *_traced(lambda: callback(request, *args, **kwargs), handler, callback))
+
+
+def stack_probe(callback: Any, handler: Handler, method: str, path: str, args: list[str],
+                kwargs: dict[str, Any]) -> Probe:
+    """The anonymous request through the app's whole middleware chain (`__call__`, process_request,
+    process_view, process_exception), ending in the view callable instead of URL resolution."""
+    from django.test import RequestFactory
+
+    stack = _stack()
+    request = RequestFactory().generic("GET" if method == "*" else method, _concrete(path), secure=True,
+                                       HTTP_ACCEPT="*/*", HTTP_HOST=_host())
+    request._dont_enforce_csrf_checks = True  # as the test client does
+    stack.target = (callback, args, kwargs)
+    result = _judge(Probe(), *_traced(lambda: stack.get_response(request), handler, callback))
+    result.detail = "middleware stack: " + result.detail
+    return result
+
+
+_STACK: Any = None
+
+
+def _stack() -> Any:
+    global _STACK
+    if _STACK is None:
+        from django.core.handlers.base import BaseHandler
+
+        class Stack(BaseHandler):
+            target: Any = None
+
+            def _get_response(self, request: Any) -> Any:
+                view, args, kwargs = self.target
+                for middleware_method in self._view_middleware:
+                    response = middleware_method(request, view, args, kwargs)
+                    if response is not None:
+                        return response
+                try:
+                    response = view(request, *args, **kwargs)
+                except Reached:
+                    raise
+                except Exception as exc:
+                    for middleware_method in self._exception_middleware:
+                        response = middleware_method(request, exc)
+                        if response is not None:
+                            return response
+                    raise
+                if callable(getattr(response, "render", None)):
+                    for middleware_method in self._template_response_middleware:
+                        response = middleware_method(request, response)
+                    try:
+                        response = response.render()
+                    except Exception:  # noqa: BLE001 - a template that wants the database, say
+                        from django.http import HttpResponse
+
+                        plain = HttpResponse(status=response.status_code)
+                        if response.has_header("Location"):
+                            plain["Location"] = response["Location"]
+                        response = plain
+                return response
+
+        _STACK = Stack()
+        _STACK.load_middleware(is_async=False)
+    return _STACK
+
+
+def _concrete(path: str) -> str:
+    """A request path for a pattern: each parameter filled with "1" (a UUID where one is wanted)."""
+    def sample(match: re.Match[str]) -> str:
+        return "00000000-0000-0000-0000-000000000001" if match.group(1) == "uuid" else "1"
+
+    return re.sub(r"<(?:(\w+):)?\w+>", sample, path)
+
+
+def _traced(call: Any, handler: Handler, callback: Any) -> tuple[Any, Any, list[str], list[tuple[Any, int]]]:
+    """Run call() with the handler swapped for the sentinel, watching which gates refuse."""
     restore = _swap(handler)
     _STATE["reached"] = False
     refusers: list[str] = []
     gate_codes = _gate_codes(callback, handler.view_class)
     returned: list[tuple[Any, int]] = []
-
     target = None
     if handler.view_class is None and handler.func is not None:
         target = getattr(inspect.unwrap(handler.func), "__code__", None)
@@ -444,22 +537,33 @@ def probe(callback: Any, handler: Handler, method: str, path: str, args: list[st
             caller = frame.f_back.f_code
             name = getattr(caller, "co_qualname", caller.co_name).split(".<locals>")[0]
             if name.rsplit(".", 1)[-1] not in _REFUSING_CALLS:
-                refusers.append(name.removesuffix(".dispatch"))
+                refusers.append(_gate_name(name))
         return local if code in gate_codes else None
 
     sys.settrace(watch)
     try:
-        response = callback(request, *args, **kwargs)
-        error = None
+        response, error = call(), None
     except Reached:
         response, error = None, None
-    except PermissionDenied as exc:
-        response, error = None, exc
     except Exception as exc:  # noqa: BLE001
         response, error = None, exc
     finally:
         sys.settrace(None)
         restore()
+    return response, error, refusers, returned
+
+
+def _gate_name(qualname: str) -> str:
+    name = qualname.split(".<locals>")[0]
+    for suffix in (".dispatch", ".__call__", ".process_view", ".process_request"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def _judge(result: Probe, response: Any, error: Any, refusers: list[str],
+           returned: list[tuple[Any, int]]) -> Probe:
+    from django.core.exceptions import PermissionDenied
+
     result.refused_by.extend(dict.fromkeys(refusers))
     if _STATE["reached"]:
         result.reached, result.outcome = True, "reached"
@@ -475,19 +579,31 @@ def probe(callback: Any, handler: Handler, method: str, path: str, args: list[st
     result.status = getattr(response, "status_code", None)
     why = _refusal(response)
     if why and not result.refused_by:
-        # No gate called a refusing helper: name the decorator wrapper or dispatch that first
-        # handed back the refusing response.
+        # No gate called a refusing helper: name the middleware, decorator wrapper or dispatch
+        # that first handed back the refusing response.
         first = next((code for code, ident in returned if ident == id(response)), None)
         if first is not None:
-            name = getattr(first, "co_qualname", first.co_name)
-            result.refused_by.append(name.split(".<locals>")[0].removesuffix(".dispatch"))
+            result.refused_by.append(_gate_name(getattr(first, "co_qualname", first.co_name)))
     if why:
         result.outcome, result.detail = "refused", result.detail + f"answered {why}"
     else:
-        status = getattr(response, "status_code", None)
         result.outcome = "unknown"
-        result.detail += f"answered {status} without reaching the handler"
+        result.detail += f"answered {result.status} without reaching the handler"
     return result
+
+
+def _best_probe(callback: Any, handler: Handler, method: str, path: str, args: list[str],
+                kwargs: dict[str, Any]) -> Probe:
+    """The whole middleware stack when it answers; the view alone when the stack stops short for
+    another reason (a middleware that needs a service the oracle does not run)."""
+    full = stack_probe(callback, handler, method, path, args, kwargs)
+    if full.outcome != "unknown":
+        return full
+    alone = probe(callback, handler, method, path, args, kwargs)
+    if alone.outcome != "unknown":
+        alone.detail += f" ({full.detail})"
+        return alone
+    return full
 
 
 def run_handler(callback: Any, handler: Handler, method: str, path: str, args: list[str],
@@ -545,8 +661,25 @@ def _gate_codes(callback: Any, cls: type | None) -> set[Any]:
             func = klass.__dict__.get(name)
             for inner in _wrapper_chain(func) if func is not None else ():
                 codes.add(getattr(inner, "__code__", None))
+    for _dotted, klass in _middleware_classes():
+        for name in ("__call__", "process_request", "process_view"):
+            func = klass.__dict__.get(name)
+            if func is not None:
+                codes.add(getattr(func, "__code__", None))
     codes.discard(None)
     return codes
+
+
+@functools.lru_cache(maxsize=1)
+def _middleware_classes() -> tuple[tuple[str, type], ...]:
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    out = []
+    for dotted in settings.MIDDLEWARE:
+        with contextlib.suppress(Exception):
+            out.append((dotted, import_string(dotted)))
+    return tuple(out)
 
 
 def _swap(handler: Handler):
@@ -691,9 +824,9 @@ def record(chain: list[tuple[Any, bool]], pattern: Any, default_kwargs: dict[str
     args, kwargs = _sample_kwargs(chain)
     kwargs = {**default_kwargs, **kwargs}
     callback = pattern.callback
-    result = probe(callback, handler, handler.method, path, args, kwargs)
+    result = _best_probe(callback, handler, handler.method, path, args, kwargs)
     if handler.method == "*" and result.outcome == "unknown" and result.status == 405:
-        result = probe(callback, handler, "POST", path, args, kwargs)  # a POST-only function view
+        result = _best_probe(callback, handler, "POST", path, args, kwargs)  # a POST-only function view
     auth: bool | None = {"reached": False, "refused": True}.get(result.outcome)
     via: list[str] = []
     drf = _drf_refusers(callback, handler, handler.method, path, args, kwargs)
@@ -713,7 +846,7 @@ def record(chain: list[tuple[Any, bool]], pattern: Any, default_kwargs: dict[str
         # Stopped short by a feature switch (a 404 while an integration is not configured, say):
         # what decides BC101 is what an anonymous request meets once the switch is on.
         with override_settings(**{name: value}):
-            again = probe(callback, handler, handler.method, path, args, kwargs)
+            again = _best_probe(callback, handler, handler.method, path, args, kwargs)
         if again.outcome == "reached":
             auth = False
             notes.append(f"reached when {name}={value!r}")
@@ -738,7 +871,7 @@ def record(chain: list[tuple[Any, bool]], pattern: Any, default_kwargs: dict[str
         from django.test import override_settings
 
         with override_settings(**{name: value}):
-            again = probe(callback, handler, handler.method, path, args, kwargs)
+            again = _best_probe(callback, handler, handler.method, path, args, kwargs)
         if again.outcome == "reached":
             notes.append(f"conditional: open when {name}={value!r}")
     return {

@@ -21,7 +21,8 @@ ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
                   "rest_framework"]
 MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware",
-              "django.contrib.auth.middleware.AuthenticationMiddleware"]
+              "django.contrib.auth.middleware.AuthenticationMiddleware",
+              "site_views.MembersOnly"]
 ROOT_URLCONF = "site_urls"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 LOGIN_URL = "/login/"
@@ -41,6 +42,18 @@ from rest_framework import permissions, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+
+class MembersOnly:
+    # A project middleware that gates a path prefix in __call__ (no process_view).
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/members/") and not request.user.is_authenticated:
+            return HttpResponse(status=401)
+        return self.get_response(request)
 
 
 def logged(view):
@@ -115,6 +128,7 @@ urlpatterns = [
     path("private/", v.private),
     path("public/<int:pk>/", v.public),
     path("page/", v.Page.as_view()),
+    path("members/<int:pk>/", v.public),
     path("shop/", v.Shop.as_view()),
     path("status/", v.Status.as_view()),
     path("ping/", v.ping),
@@ -152,6 +166,12 @@ def test_format_and_function_views(oracle):
     assert private["auth"] is True and private["auth_via"] == ["login_required"]
     public = by[("/public/<int:pk>/", "*")]
     assert public["auth"] is False and public["library"] is False
+
+
+def test_middleware_gate_in_call(oracle):
+    _doc, by, _views = oracle
+    members = by[("/members/<int:pk>/", "*")]
+    assert members["auth"] is True and members["auth_via"] == ["MembersOnly"]
 
 
 def test_class_view_inherited_method_takes_the_class_line(oracle):
