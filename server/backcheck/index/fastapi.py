@@ -313,7 +313,7 @@ class FastAPIIndex:
                 self._include(parent, child, facts, facts, prefix, deps)
                 continue
             # `for router in (users.router, items.router): app.include_router(router, ...)`
-            names = [v.name for v in (child_ref, prefix) if isinstance(v, Ref) and v.name in facts.loop_vars]
+            names = [v.name for v in (child_ref, prefix) if isinstance(v, Ref) and _loop_var(facts, v.name)]
             owner, rows = self._loop_rows(facts, names)
             for row in rows:
                 element = row.get(child_ref.name)
@@ -335,16 +335,16 @@ class FastAPIIndex:
         (a list or tuple display, or a module constant holding one), with the module it is written in."""
         if not names:
             return facts, []
-        iterated = facts.loop_vars[names[0]][0]
+        iterated = _loop_var(facts, names[0])[0]
         owner, items = self._items(facts, iterated)
         rows = []
         for item in items:
             row: dict[str, Any] = {}
             for name in names:
-                source, index = facts.loop_vars[name]
+                source, index = _loop_var(facts, name)
                 if source != iterated:
                     continue
-                if index is None:
+                if index < 0:
                     row[name] = item
                 elif isinstance(item, Seq) and index < len(item.items):
                     row[name] = item.items[index]
@@ -486,9 +486,9 @@ class FastAPIIndex:
         endpoint = call.args[1] if len(call.args) > 1 else call.kwargs.get("endpoint")
         if key is None or raw_path is None or not isinstance(endpoint, Ref):
             return []
-        if endpoint.name in facts.loop_vars and self.project.resolve(facts, endpoint.name) is None:
+        if _loop_var(facts, endpoint.name) and self.project.resolve(facts, endpoint.name) is None:
             # `for path, view in ROUTES: router.add_api_route(path, view)`: one route per element
-            names = [v.name for v in (endpoint, raw_path) if isinstance(v, Ref) and v.name in facts.loop_vars]
+            names = [v.name for v in (endpoint, raw_path) if isinstance(v, Ref) and _loop_var(facts, v.name)]
             owner, rows = self._loop_rows(facts, names)
             out = []
             for row in rows:
@@ -1153,6 +1153,18 @@ def _scheme_verdict(name: str, call: CallV, subclass: bool = False,
     if isinstance(flag, Ref):
         return Verdict(CONDITIONAL, f"{what} rejects only when {flag.name}", condition=gates.negate(flag.name))
     return Verdict(AUTHENTICATES, what)
+
+
+def _loop_var(facts: FileFacts, name: str) -> tuple[Any, int] | None:
+    """(what is iterated, position in a tuple target or -1) for a `for` variable of the module or of
+    one of its functions."""
+    found = facts.loops.get(name)
+    if found is None:
+        for func in (*facts.all_functions(), *facts.nested.values()):
+            found = func.loops.get(name)
+            if found is not None:
+                break
+    return found
 
 
 def _exempts(project: Project, facts: FileFacts, consts: list[str], refs: list[str], path: str) -> bool:

@@ -7,7 +7,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Any
 
-from backcheck.index.authcommon import find_guards
+from backcheck.index.authcommon import find_guards, gate_tree
 from backcheck.index.facts import (
     CALL_MEMO,
     CallV,
@@ -74,12 +74,17 @@ class Walker:
         self.tests: list[tuple[ast.expr, bool]] = []
         self.top_ids: set[int] = set()
         self.test_texts: dict[tuple[int, bool], Test] = {}
+        # parameter names of the enclosing functions (the view a decorator's wrapper calls through to)
+        self.outer_params: list[set[str]] = []
+        self.defined: set[str] = set()
 
     # -- entry ---------------------------------------------------------------------------------------
 
     def run(self, tree: ast.Module) -> None:
         CALL_MEMO.clear()
         self.test_texts.clear()
+        self.defined = {getattr(s, "name", "") for s in tree.body
+                        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
         try:
             for stmt in tree.body:
                 self.visit(stmt)
@@ -181,11 +186,16 @@ class Walker:
         if self.func is not None:
             self.facts.nested[qualname] = facts
         facts.guards = find_guards(node)
+        wrapped = set().union(*self.outer_params) if self.outer_params else set()
+        facts.gate = gate_tree(node, wrapped, {*self.facts.imports, *self.defined, *self.facts.assigns})
+        own = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]} - {"self", "cls"}
         outer_func, outer_within, outer_tests, outer_top = self.func, self.within, self.tests, self.top_ids
         self.func, self.within, self.tests, self.top_ids = facts, (), [], {id(s) for s in node.body}
         self.scope.append(node.name)
+        self.outer_params.append(own)
         for stmt in node.body:
             self.visit(stmt)
+        self.outer_params.pop()
         self.scope.pop()
         _compact(facts)
         self.func, self.within, self.tests, self.top_ids = outer_func, outer_within, outer_tests, outer_top
@@ -227,6 +237,11 @@ class Walker:
     def _bind(self, target: ast.expr, value: Any, line: int) -> None:
         if isinstance(target, ast.Name):
             name = target.id
+        elif isinstance(target, ast.Attribute) and self.func is None and self.cls is None:
+            name = dotted(target)
+            if name is not None:
+                self.facts.attr_assigns.append((name, value, line))
+            return
         elif isinstance(target, ast.Attribute) and self.func is not None:
             name = dotted(target)
             if name is None:
@@ -266,6 +281,20 @@ class Walker:
     def visit_aug_assign(self, node: ast.AugAssign) -> None:
         if self.func is None and self.cls is None and isinstance(node.target, ast.Name):
             self.facts.extends.append((node.target.id, summarize(node.value), node.lineno))
+        self.visit_children(node)
+
+    def visit_for(self, node: ast.For | ast.AsyncFor) -> None:
+        if self.cls is None or self.func is not None:
+            loops = self.func.loops if self.func is not None else self.facts.loops
+            if self.func is not None and loops is _EMPTY_DICT:
+                loops = self.func.loops = {}
+            iterable = summarize(node.iter)
+            if isinstance(node.target, ast.Name):
+                loops[node.target.id] = (iterable, -1)
+            elif isinstance(node.target, (ast.Tuple, ast.List)):
+                for index, elt in enumerate(node.target.elts):
+                    if isinstance(elt, ast.Name):
+                        loops[elt.id] = (iterable, index)
         self.visit_children(node)
 
     def visit_return(self, node: ast.Return) -> None:
@@ -317,17 +346,6 @@ class Walker:
 
     def _tests(self) -> tuple[Test, ...]:
         return tuple(self._test(test, negated) for test, negated in self.tests)
-
-    def visit_for(self, node: ast.For | ast.AsyncFor) -> None:
-        target = node.target
-        if isinstance(target, ast.Name):
-            self.facts.loop_vars[target.id] = (summarize(node.iter), None)
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            iterated = summarize(node.iter)
-            for index, element in enumerate(target.elts):
-                if isinstance(element, ast.Name):
-                    self.facts.loop_vars[element.id] = (iterated, index)
-        self.visit_children(node)
 
     def visit_leaf(self, node: ast.AST) -> None:
         """Nodes with nothing below them worth visiting."""
@@ -401,6 +419,8 @@ def _compact(func: FuncFacts) -> None:
     func.flags = frozenset(func.flags) if func.flags else _EMPTY_SET
     if not func.locals:
         func.locals = _EMPTY_DICT
+    if not func.loops:
+        func.loops = _EMPTY_DICT
     for name in ("calls", "return_values", "raises", "decorators", "params", "raises_when", "returns_when"):
         if not getattr(func, name):
             setattr(func, name, _EMPTY_LIST)
