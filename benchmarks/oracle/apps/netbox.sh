@@ -21,12 +21,15 @@ printf '# Stub written by the backcheck oracle (the real file is absent from the
     > "$dest/netbox/extras/data/un_locode.py"
 
 # Minimal configuration: URL resolution and the probe need no database. PostgreSQL and Redis point
-# at a closed port so that any access fails at once instead of hanging.
+# at a closed port so that any access fails at once instead of hanging (ORACLE_DB_PORT names a
+# migrated local PostgreSQL instead, for a cross-check: see netbox.md).
 cat > "$dest/netbox/netbox/configuration.py" <<'CONF'
 # Minimal configuration for the backcheck runtime oracle (not part of netbox).
+import os
 ALLOWED_HOSTS = ['*']
 DATABASES = {'default': {'NAME': 'netbox', 'USER': 'netbox', 'PASSWORD': 'netbox',
-                         'HOST': '127.0.0.1', 'PORT': '1', 'CONN_MAX_AGE': 0}}
+                         'HOST': '127.0.0.1', 'PORT': os.environ.get('ORACLE_DB_PORT', '1'),
+                         'CONN_MAX_AGE': 0}}
 REDIS = {
     'tasks': {'HOST': '127.0.0.1', 'PORT': 1, 'USERNAME': '', 'PASSWORD': '', 'DATABASE': 0, 'SSL': False},
     'caching': {'HOST': '127.0.0.1', 'PORT': 1, 'USERNAME': '', 'PASSWORD': '', 'DATABASE': 1, 'SSL': False},
