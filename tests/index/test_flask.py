@@ -602,3 +602,162 @@ def test_decorator_classes_factories_and_inherited_decorator_lists(routes_of) ->
     })
     assert routes[("GET", "/users")].auth_via == ["Users.decorators: login_required"]
     assert routes[("DELETE", "/admin")].auth and routes[("GET", "/admin")].auth
+
+
+def test_trail_and_condition_for_conditional_and_open_gates(routes_of) -> None:
+    routes = routes_of({"app.py": """
+        from functools import wraps
+        from flask import Flask, abort, current_app
+        from flask_login import current_user, login_required
+        app = Flask(__name__)
+
+        def check_visibility(view):
+            @wraps(view)
+            def wrapper(*args, **kwargs):
+                if current_app.config.get("VISIBILITY") == "public":
+                    return view(*args, **kwargs)
+                if not current_user.is_authenticated:
+                    abort(403)
+                return view(*args, **kwargs)
+            return wrapper
+
+        def profile_complete(view):
+            @wraps(view)
+            def wrapper(*args, **kwargs):
+                if current_user.is_authenticated and not current_user.complete:
+                    abort(403)
+                return view(*args, **kwargs)
+            return wrapper
+
+        @app.route("/board", methods=["POST"])
+        @check_visibility
+        def board():
+            return {}
+
+        @app.route("/entry", methods=["POST"])
+        @profile_complete
+        def entry():
+            return {}
+
+        @app.route("/mine", methods=["POST"])
+        @login_required
+        def mine():
+            return {}
+    """})
+    board = routes[("POST", "/board")]
+    assert not board.auth and board.auth_state == "conditional"
+    assert "VISIBILITY" in board.auth_condition
+    assert [(s.kind, s.name, s.verdict) for s in board.auth_trail] == [
+        ("decorator", "@check_visibility", "conditional")]
+    assert board.auth_trail[0].file == "app.py" and board.auth_trail[0].line == 6
+    entry = routes[("POST", "/entry")]
+    assert entry.auth_state == "open" and not entry.auth_condition
+    assert entry.auth_trail[0].verdict == "open"
+    mine = routes[("POST", "/mine")]
+    assert mine.auth and mine.auth_trail[0].verdict == "authenticates"
+    assert mine.auth_via == ["@login_required"]
+
+
+def test_gates_through_helpers_classes_and_other_decorators(routes_of) -> None:
+    routes = routes_of({"app.py": """
+        from functools import wraps
+        from flask import Flask, abort, g, request, session
+        from flask_login import login_required
+        app = Flask(__name__)
+
+        def _deny():
+            abort(401)
+
+        def ensure_user():
+            if "user_id" not in session:
+                _deny()
+
+        def members(view):
+            @wraps(view)
+            def wrapper(*args, **kwargs):
+                ensure_user()
+                return view(*args, **kwargs)
+            return wrapper
+
+        def signed(view):
+            @wraps(view)
+            def wrapper(*args, **kwargs):
+                return login_required(view)(*args, **kwargs)
+            return wrapper
+
+        class Checked:
+            def __init__(self, view):
+                self.view = view
+
+            def __call__(self, *args, **kwargs):
+                if g.user is None:
+                    abort(403)
+                return self.view(*args, **kwargs)
+
+        def token_required(view):
+            @wraps(view)
+            def wrapper(*args, **kwargs):
+                header = request.headers.get("Authorization")
+                token = header.split(" ")[1] if header else ""
+                if not token:
+                    return {"error": "missing token"}, 401
+                return view(*args, **kwargs)
+            return wrapper
+
+        @app.post("/a")
+        @members
+        def a():
+            return {}
+
+        @app.post("/b")
+        @signed
+        def b():
+            return {}
+
+        @app.post("/c")
+        @Checked
+        def c():
+            return {}
+
+        @app.post("/d")
+        @token_required
+        def d():
+            return {}
+    """})
+    for path in ("/a", "/b", "/c", "/d"):
+        route = routes[("POST", path)]
+        assert route.auth, (path, route.auth_trail)
+        assert route.auth_trail[0].verdict == "authenticates"
+
+
+def test_hook_exemptions_by_route(routes_of) -> None:
+    routes = routes_of({"app.py": """
+        from flask import Flask, redirect, request, url_for
+        from flask_login import current_user
+        app = Flask(__name__)
+
+        @app.before_request
+        def gate():
+            if request.endpoint in ("signin", "static") or request.path.startswith("/public/"):
+                return None
+            if not current_user.is_authenticated:
+                return redirect(url_for("signin"))
+
+        @app.post("/signin")
+        def signin():
+            return ""
+
+        @app.get("/public/faq")
+        def faq():
+            return ""
+
+        @app.post("/notes")
+        def notes():
+            return ""
+    """})
+    assert routes[("POST", "/notes")].auth
+    hook = routes[("POST", "/notes")].auth_trail[0]
+    assert (hook.kind, hook.verdict, hook.line) == ("hook", "authenticates", 6)
+    assert not routes[("POST", "/signin")].auth
+    assert not routes[("GET", "/public/faq")].auth
+    assert routes[("GET", "/public/faq")].auth_trail[0].verdict == "open"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from backcheck.index.facts import CallV, Const, FileFacts, FuncFacts, Guard, Ref, dotted
@@ -384,6 +385,312 @@ def _endpoint_names(test: ast.expr) -> list[str]:
     return found
 
 
+# ---- gates: what a function does with the request, as a small decision tree (during the walk) --------
+#
+# A gate tree summarises a function's statements in order: where it hands the request on to the view it
+# wraps ("pass"), leaves with nothing ("none"), with a response ("value"), or by raising/aborting
+# ("stop"), which `if` decides between the branches ("if", cond, then, else), and which bare calls of
+# other functions it makes on the way ("call"). The project pass (`GateJudge`) evaluates the tree for an
+# anonymous caller, a signed-in one and a privileged one to tell whether the function keeps anonymous
+# requests out always, only under some setting, or not at all.
+#
+# node: ("pass", line) | ("none", line) | ("value", line, text, cond) | ("stop", line, text)
+#       | ("if", cond, then, else) | ("call", line, callee, flags, next)
+# cond: ("not", c) | ("and", (c, ...)) | ("or", (c, ...)) | ("const", value)
+#       | ("atom", text, hint, callee, op, consts)
+#   hint: "identity" (who is calling), "setting" (configuration), "endpoint" (which route), "request"
+#   (other request data), "call" (a call the project pass resolves), "unknown".
+
+_GATE_LIMIT = 160
+_GATE_STATEMENTS = 40
+# statement calls that never turn a request away
+_QUIET_CALL = re.compile(r"^(print|len|flash|log|logger|logging|warn|warning|info|debug|error|exception|"
+                         r"append|extend|update|add|setdefault|pop|commit|flush|set|delete|save|emit|"
+                         r"send|signal|info_for|error_for|gettext|_)$")
+_SETTING_NAME = re.compile(r"(^|\.)(config|settings|environ|getenv|get_config|get_setting|get_settings|"
+                           r"flaskbb_config|app_config|conf)($|[.(\[])|(^|\.)(CONFIG|SETTINGS)($|\.)")
+_IDENTITY_ATTRS = re.compile(r"(^|\.)(is_authenticated|is_anonymous|authorization|current_identity|"
+                             r"get_jwt_identity|get_jwt|current_user)($|\.)|\.(user|user_id|remote_user)($|\.)")
+
+
+class _TooBig(Exception):
+    pass
+
+
+def gate_tree(func: ast.FunctionDef | ast.AsyncFunctionDef, wrapped: set[str], imported: set[str]) -> Any:
+    """The gate tree of a function (see above), or None when it is trivial or too large to follow.
+
+    `wrapped` names the view a decorator's wrapper calls through to (the enclosing functions'
+    parameters); `imported` the module's imported and defined names (bare calls of them are kept).
+    """
+    body = list(func.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if not body:
+        return None
+    builder = _GateBuilder(wrapped, imported, {a.arg for a in [*func.args.posonlyargs, *func.args.args,
+                                                                 *func.args.kwonlyargs]})
+    if len(body) > _GATE_STATEMENTS:
+        # a long body: its checks sit at the top; what follows the cut is left unknown
+        builder.cut = body[_GATE_STATEMENTS].lineno
+        body = body[:_GATE_STATEMENTS]
+    try:
+        tree = builder.build(body)
+    except (_TooBig, RecursionError):
+        return None
+    return tree if builder.interesting else None
+
+
+class _GateBuilder:
+    def __init__(self, wrapped: set[str], imported: set[str], params: set[str]):
+        self.wrapped = wrapped
+        self.imported = imported
+        self.params = params
+        self.local: dict[str, ast.expr] = {}
+        self.size = 0
+        self.interesting = False
+        self.cut = 0  # the line the body was cut at (0: not cut)
+
+    def build(self, stmts: list[ast.stmt]) -> Any:
+        last = 0
+        for index, stmt in enumerate(stmts):
+            self.size += 1
+            if self.size > _GATE_LIMIT:
+                return ("cut", stmt.lineno)  # too many ways through: what follows is left unknown
+            last = stmt.lineno
+            through = self._through(stmt)
+            if through is not None:
+                self.interesting = True
+                return ("via", stmt.lineno, through) if through else ("pass", stmt.lineno)
+            if isinstance(stmt, ast.Return):
+                value = stmt.value
+                if value is None or isinstance(value, ast.Constant) and value.value is None:
+                    return ("none", stmt.lineno)
+                self.interesting = True
+                return ("value", stmt.lineno, _short(value), self.cond(value))
+            if isinstance(stmt, ast.Raise):
+                self.interesting = True
+                return ("stop", stmt.lineno, "raise " + _short(stmt.exc) if stmt.exc else "raise")
+            if isinstance(stmt, ast.If):
+                rest = stmts[index + 1:]
+                self.interesting = True
+                return ("if", self.cond(stmt.test), self.build(stmt.body + rest), self.build(stmt.orelse + rest))
+            if isinstance(stmt, (ast.With, ast.AsyncWith, ast.Try)):
+                return self.build(list(stmt.body) + list(stmts[index + 1:]))
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        self.local[target.id] = stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+                self.local[stmt.target.id] = stmt.value
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, (ast.Call, ast.Await)):
+                call = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
+                if not isinstance(call, ast.Call):
+                    continue
+                callee = dotted(call.func) or ""
+                short = callee.rsplit(".", 1)[-1]
+                if short in _ABORTS:
+                    self.interesting = True
+                    return ("stop", stmt.lineno, _short(call))
+                root = callee.split(".")[0]
+                if callee and root in self.imported and not _QUIET_CALL.match(short) and root not in self.local:
+                    self.interesting = True
+                    flags = tuple(sorted(k.arg for k in call.keywords if k.arg and isinstance(k.value, ast.Constant)
+                                         and k.value.value is True))
+                    return ("call", stmt.lineno, callee, flags, self.build(stmts[index + 1:]))
+        if self.cut:
+            return ("cut", self.cut)
+        return ("none", last)
+
+    def _through(self, stmt: ast.stmt) -> str | None:
+        """Whether a statement calls the wrapped view: "" when directly, the decorator's name when it goes
+        through one (`login_required(view)(*args)`), None when it does not."""
+        if isinstance(stmt, (ast.If, ast.For, ast.While, ast.Try, ast.With, ast.FunctionDef,
+                             ast.AsyncFunctionDef, ast.ClassDef)):
+            return None
+        if not self.wrapped and "self" not in self.params:
+            return None  # nothing here could be the wrapped view
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Name) and func.id in self.wrapped:
+                    return ""
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+                        func.value.id == "self" and _THROUGH.search(func.attr) and "self" in self.params:
+                    return ""  # a class-based decorator calling the view it keeps: `self.view(*args)`
+                if isinstance(func, ast.Call) and any(isinstance(a, ast.Name) and a.id in self.wrapped
+                                                      for a in func.args):
+                    callee = dotted(func.func) or ""
+                    if callee.rsplit(".", 1)[-1] in ("ensure_sync", "wraps", "partial", "copy_current_request_context"):
+                        return ""  # current_app.ensure_sync(view)(*args)
+                    return callee
+        return None
+
+    def cond(self, test: ast.expr) -> Any:
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            return ("not", self.cond(test.operand))
+        if isinstance(test, ast.BoolOp):
+            return ("and" if isinstance(test.op, ast.And) else "or", tuple(self.cond(v) for v in test.values[:8]))
+        if isinstance(test, ast.Constant):
+            return ("const", bool(test.value))
+        if isinstance(test, ast.Name) and isinstance(self.local.get(test.id), ast.Constant):
+            return ("const", bool(self.local[test.id].value))
+        if isinstance(test, ast.Name) and test.id in self.local and isinstance(
+            self.local[test.id], (ast.BoolOp, ast.UnaryOp, ast.Compare)
+        ):
+            value = self.local.pop(test.id)  # read once: no cycles through `x = not x`
+            try:
+                return self.cond(value)
+            finally:
+                self.local[test.id] = value
+        if isinstance(test, ast.Call) and (dotted(test.func) or "") == "bool" and len(test.args) == 1:
+            return self.cond(test.args[0])
+        split = self._split_choice(test)
+        if split is not None:
+            return split
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Constant) \
+                and isinstance(test.comparators[0], ast.Constant):
+            left, right, which = test.left.value, test.comparators[0].value, test.ops[0]
+            if isinstance(which, (ast.Is, ast.Eq, ast.IsNot, ast.NotEq)):
+                same = left is right if isinstance(which, (ast.Is, ast.IsNot)) else left == right
+                return ("const", same if isinstance(which, (ast.Is, ast.Eq)) else not same)
+        return self.atom(test)
+
+    def _split_choice(self, test: ast.expr) -> Any:
+        """A test of a local that holds `a if cond else b`: the test of `a` when cond holds, of `b` if not."""
+        subject = test.left if isinstance(test, ast.Compare) and len(test.ops) == 1 else test
+        if not isinstance(subject, ast.Name) or not isinstance(self.local.get(subject.id), ast.IfExp):
+            return None
+        choice = self.local.pop(subject.id)
+        try:
+            if isinstance(test, ast.Compare):
+                then = ast.Compare(left=choice.body, ops=test.ops, comparators=test.comparators)
+                other = ast.Compare(left=choice.orelse, ops=test.ops, comparators=test.comparators)
+            else:
+                then, other = choice.body, choice.orelse
+            which = self.cond(choice.test)
+            return ("or", (("and", (which, self.cond(then))), ("and", (("not", which), self.cond(other)))))
+        finally:
+            self.local[subject.id] = choice
+
+    def atom(self, test: ast.expr) -> Any:
+        op, subject, consts = "truth", test, ()
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            left, right, which = test.left, test.comparators[0], test.ops[0]
+            if isinstance(which, (ast.In, ast.NotIn)):
+                if isinstance(left, ast.Constant) and not isinstance(right, ast.Constant):
+                    op, subject = ("contains" if isinstance(which, ast.In) else "not_contains"), right
+                    consts = (str(left.value),)
+                else:
+                    op = "in" if isinstance(which, ast.In) else "not_in"
+                    subject = left
+                    consts = tuple(_str_consts(right)) or (("name:" + (dotted(right) or "?")),)
+            else:
+                if isinstance(left, ast.Constant) and not isinstance(right, ast.Constant):
+                    left, right = right, left
+                subject = left
+                positive = isinstance(which, (ast.Is, ast.Eq))
+                if isinstance(right, ast.Constant) and (right.value is None or right.value is False):
+                    op = "is_none" if positive else "not_none"
+                elif isinstance(right, ast.Constant) and right.value is True:
+                    op = "truth" if positive else "falsy"
+                elif isinstance(which, (ast.Is, ast.Eq, ast.IsNot, ast.NotEq)):
+                    op = "eq" if positive else "ne"
+                    consts = (_short(right),)
+                else:
+                    op = "cmp"
+        elif isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in (
+            "startswith", "endswith"
+        ):
+            subject, op = test.func.value, test.func.attr
+            consts = tuple(c for a in test.args for c in _str_consts(a))
+        hint, callee = self._hint(subject)
+        if op in ("contains", "not_contains") and _KEYED.search(dotted(subject) or ""):
+            # `"user_id" in session`: who is calling only when the key carries it
+            key = test.left if isinstance(test, ast.Compare) else None
+            hint, callee = ("identity", "") if key is not None and _identity_key(key) else ("unknown", "")
+        text = _short(test)
+        if isinstance(subject, ast.Name) and subject.id in self.local:
+            # name the setting or call the local holds: `v == PUBLIC` reads `get_config(X) == PUBLIC`
+            text = re.sub(rf"\b{re.escape(subject.id)}\b", lambda _m: _short(self.local[subject.id]), text, count=1)
+        return ("atom", text, hint, callee, op, consts)
+
+    def _hint(self, expr: ast.expr, depth: int = 0) -> tuple[str, str]:
+        head = expr
+        while isinstance(head, (ast.Attribute, ast.Subscript)) and not _chain_hint(dotted(head) or ""):
+            head = head.value
+        if isinstance(head, ast.Name) and head.id in self.local and depth < 2:
+            return self._hint(self.local[head.id], depth + 1)
+        if isinstance(head, ast.Name) and head.id in self.params and not _chain_hint(dotted(expr) or ""):
+            return "unknown", ""
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Call):
+                callee = dotted(node.func) or ""
+                keyed = _KEYED.search(callee) or callee.startswith("request.") and callee.endswith(".get")
+                if keyed and node.args and callee.split(".")[0] in ("session", "request") \
+                        and _identity_key(node.args[0]):
+                    return "identity", ""
+            elif isinstance(node, ast.Subscript):
+                container = dotted(node.value) or ""
+                if (_KEYED.search(container) or container.startswith("request.")) and _identity_key(node.slice):
+                    return "identity", ""
+            elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant) and any(
+                (dotted(c) or "") == "session" for c in node.comparators
+            ):
+                if _identity_key(node.left):
+                    return "identity", ""
+                return "unknown", ""
+        text = dotted(expr) or ""
+        kind = _chain_hint(text)
+        if kind:
+            return kind, ""
+        names = [dotted(n) or "" for n in ast.walk(expr) if isinstance(n, (ast.Name, ast.Attribute))]
+        for name in names:
+            kind = _chain_hint(name)
+            if kind in ("identity", "setting", "endpoint"):
+                return kind, ""
+        call = head if isinstance(head, ast.Call) else None
+        if call is None:
+            call = next((n for n in ast.walk(expr) if isinstance(n, ast.Call)), None)
+        if call is not None:
+            callee = dotted(call.func) or ""
+            if callee:
+                return "call", callee
+        if any(n.startswith("request.") for n in names):
+            return "request", ""
+        return "unknown", ""
+
+
+def _chain_hint(name: str) -> str:
+    if not name:
+        return ""
+    if _ENDPOINT.search(name):
+        return "endpoint"
+    if _USER_OBJECT.search(name) or _IDENTITY_ATTRS.search(name) or name.startswith(("g.user", "current_user")):
+        return "identity"
+    if _SETTING_NAME.search(name):
+        return "setting"
+    return ""
+
+
+def _identity_key(node: ast.AST) -> bool:
+    """A session, header or cookie key that carries who is calling (`user_id`, `Authorization`, `id`)."""
+    if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+        return False
+    return bool(_credential_key([node])) or node.value.lower() in ("id", "uid")
+
+
+def _short(node: ast.AST | None) -> str:
+    if node is None:
+        return ""
+    try:
+        text = ast.unparse(node)
+    except Exception:  # noqa: BLE001 - a summary is best effort
+        return type(node).__name__
+    text = " ".join(text.split())
+    return text if len(text) <= 90 else text[:87] + "..."
+
+
 # ---- in the project model -------------------------------------------------------------------------
 
 # Library decorators, by their last name, that turn anonymous requests away.
@@ -689,14 +996,385 @@ def is_static_page(func: FuncFacts | None) -> bool:
     return not constant and set(names) <= {"request"} and len(func.calls) == 1
 
 
+
+# ---- gates in the project model: evaluating a gate tree for three kinds of caller ----------------------
+
+# callers: "anonymous" (nobody signed in), "user" (signed in, no special role), "admin" (every role)
+_CALLERS = ("anonymous", "user", "admin")
+_ROLE = re.compile(r"(admin|staff|superuser|role|perm|moderator|owner|group|\.type\b|privileg|is_verified|"
+                   r"verified|active)", re.IGNORECASE)
+_SETTING_READ = re.compile(r"(^|\.)(config|settings|environ|getenv)($|[.\[])|(^|\.)(CONFIG|SETTINGS)($|\.)")
+# library calls that tell who is calling (by qualified name)
+_IDENTITY_CALLS = {
+    "flask_login.login_fresh", "flask_login.utils.login_fresh", "flask_jwt_extended.get_jwt_identity",
+    "flask_jwt_extended.get_current_user", "flask_jwt_extended.get_jwt", "flask_security.current_user",
+    "flask_login.current_user", "flask.session.get",
+}
+# library calls that reject an anonymous request when made on their own (unless `optional=True`)
+_REJECTING_CALLS = {
+    "flask_jwt_extended.verify_jwt_in_request", "flask_jwt_extended.view_decorators.verify_jwt_in_request",
+    "flask_jwt_extended.verify_fresh_jwt_in_request", "flask_praetorian.decorators.verify_jwt_in_request",
+}
+_MAX_PATHS = 256
+# what a handler returns when it turns the caller away
+_REJECTING_TEXT = re.compile(r"(^redirect\(|abort|\b40[13]\b|unauthori[sz]ed|forbidden|denied|needs_refresh|"
+                             r"login_manager\.unauthorized)", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Verdict:
+    """What a gate does to an anonymous request: "authenticates", "conditional" or "open"."""
+
+    verdict: str
+    reason: str
+    condition: str = ""
+
+
+@dataclass(slots=True)
+class _Path:
+    outcome: str  # "pass" | "reject" | "continue"
+    assign: dict  # atom text -> (value, is_setting)
+    detail: str = ""
+    end: tuple = ()  # (file, line) of the statement the path leaves by
+
+
+class GateJudge:
+    """Evaluates functions' gate trees through project code (helpers called, predicates tested)."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self._kinds: dict[tuple[str, str], tuple[str, Any]] = {}
+        self._reads_settings: dict[int, bool] = {}
+        self._touched = False
+        # judges a decorator the view is called through (`login_required(view)(*args)`): (facts, name)
+        self.via: Any = None
+
+    # -- verdicts ----------------------------------------------------------------------------------
+
+    def judge(self, facts: FileFacts, func: FuncFacts, context: str, route: dict | None = None) -> Verdict | None:
+        """The verdict for a decorator's wrapper (context "wrapper") or a before-request hook ("hook");
+        None when the function has no gate tree to follow."""
+        tree = getattr(func, "gate", None)
+        if tree is None:
+            return None
+        runs = {who: self._paths(facts, tree, who, context, {}, 0, route) for who in _CALLERS}
+        anonymous = runs["anonymous"]
+        passed = [p for p in anonymous if p.outcome == "pass"]
+        rejected = [p for p in anonymous if p.outcome != "pass"]
+        if not passed:
+            if any(p.outcome == "pass" for who in ("user", "admin") for p in runs[who]):
+                detail = next((p.detail for p in rejected if p.detail), "")
+                return Verdict("authenticates", f"{func.name} turns anonymous requests away"
+                               + (f" ({detail})" if detail else ""))
+            return Verdict("open", f"{func.name} turns every caller away alike: not a check of who is calling")
+        gates = [r for r in rejected if any(u.outcome == "pass" and _consistent(u.assign, r.assign)
+                                            for u in runs["user"])]
+        if gates and all(_settings_of(p) for p in passed):
+            condition = _condition_text(passed)
+            return Verdict("conditional", f"{func.name} lets anonymous requests through when {condition}",
+                           condition)
+        if gates:
+            return Verdict("open", f"{func.name} lets some anonymous requests through (depends on the request)")
+        if rejected and any(p.outcome == "pass" for p in runs["admin"]):
+            return Verdict("open", f"{func.name} lets anonymous requests through; it only restricts by state, "
+                                   "not by who is calling")
+        return Verdict("open", f"{func.name} lets anonymous requests through")
+
+    def judge_handler(self, facts: FileFacts, func: FuncFacts) -> Verdict | None:
+        """Whether a handler's own body keeps anonymous requests out: every way an anonymous request
+        leaves it is a rejection no signed-in caller reaches. None when the body never asks who is calling."""
+        tree = getattr(func, "gate", None)
+        if tree is None:
+            return None
+        self._touched = False
+        runs = {who: self._paths(facts, tree, who, "handler", {}, 0, None) for who in _CALLERS}
+        if not self._touched:
+            return None
+        # ends a signed-in caller gets: every end an admin reaches, and a plain user's non-rejections
+        others = {p.end for p in runs["admin"]} | {p.end for p in runs["user"] if p.outcome == "pass"}
+        anonymous = runs["anonymous"]
+        kept = [p for p in anonymous if p.outcome == "reject" and p.end not in others]
+        through = [p for p in anonymous if p not in kept]
+        where = next((p for p in kept), None)
+        if kept and not through:
+            return Verdict("authenticates", f"inline check: anonymous requests get {where.detail} "
+                                            f"(line {where.end[1]})")
+        if kept and all(_settings_of(p) for p in through):
+            condition = _condition_text(through)
+            return Verdict("conditional", f"inline check lets anonymous requests through when {condition}",
+                           condition)
+        return Verdict("open", "the body asks who is calling but lets anonymous requests reach its work")
+
+    # -- paths -------------------------------------------------------------------------------------
+
+    def _paths(self, facts: FileFacts, node: Any, who: str, context: str, assign: dict, depth: int,
+               route: dict | None) -> list[_Path]:
+        kind = node[0]
+        if kind == "cut":  # the rest of a long body: taken to go on to its work
+            return [_Path("continue" if context == "helper" else "pass", assign, "", (facts.path, node[1]))]
+        if context == "handler" and kind in ("pass", "via", "none", "value", "stop"):
+            end = (facts.path, node[1])
+            if kind == "stop" or kind == "value" and _REJECTING_TEXT.search(node[2]):
+                return [_Path("reject", assign, node[2], end)]
+            return [_Path("pass", assign, "", end)]
+        if kind == "via":
+            # the view is called through another decorator: that decorator's own verdict
+            verdict = self.via(facts, node[2]) if self.via is not None else None
+            if verdict is not None and verdict.verdict == "authenticates" and who == "anonymous":
+                return [_Path("reject", assign, f"{node[2]}()", (facts.path, node[1]))]
+            return [_Path("pass", assign, "", (facts.path, node[1]))]
+        if kind == "pass":
+            return [_Path("pass", assign)]
+        if kind == "none":
+            if context == "wrapper":
+                return [_Path("reject", assign, "never calls the view")]
+            return [_Path("pass" if context == "hook" else "continue", assign)]
+        if kind == "value":
+            if context in ("wrapper", "hook"):
+                return [_Path("reject", assign, f"returns {node[2]}")]
+            return [_Path("continue", assign)]
+        if kind == "stop":
+            return [_Path("reject", assign, node[2], (facts.path, node[1]))]
+        if kind == "if":
+            out: list[_Path] = []
+            for value, branch in self._truth(facts, node[1], who, assign, depth, route):
+                out.extend(self._paths(facts, node[2] if value else node[3], who, context, branch, depth, route))
+                if len(out) > _MAX_PATHS:
+                    break
+            return out
+        if kind == "call":
+            _line, callee, flags, rest = node[1], node[2], node[3], node[4]
+            out = []
+            for path in self._call(facts, callee, flags, who, assign, depth):
+                if path.outcome == "reject":
+                    out.append(path)
+                else:
+                    out.extend(self._paths(facts, rest, who, context, path.assign, depth, route))
+                if len(out) > _MAX_PATHS:
+                    break
+            return out
+        return [_Path("pass" if context != "wrapper" else "reject", assign)]
+
+    def _call(self, facts: FileFacts, callee: str, flags: tuple, who: str, assign: dict,
+              depth: int) -> list[_Path]:
+        """What a bare call on the way does: the helper's own rejections, or a library primitive's."""
+        qualified = qualify_name(self.project, facts, callee)
+        if qualified in _REJECTING_CALLS or qualified.rsplit(".", 1)[-1] == "verify_jwt_in_request" \
+                and qualified.startswith("flask_jwt_extended"):
+            if who == "anonymous" and "optional" not in flags:
+                return [_Path("reject", assign, f"{callee}()")]
+            return [_Path("continue", assign)]
+        found = self._function(facts, callee)
+        if found is None or depth >= 3 or getattr(found[1], "gate", None) is None:
+            return [_Path("continue", assign)]
+        return self._paths(found[0], found[1].gate, who, "helper", assign, depth + 1, None)
+
+    def _function(self, facts: FileFacts, callee: str) -> tuple[FileFacts, FuncFacts] | None:
+        found = resolve_name(self.project, facts, callee)
+        if found and found[1] == "function":
+            return found[0], found[2]
+        if found and found[1] == "class":
+            init = self.project.find_method(found[0], found[2], "__init__")
+            if init is not None:
+                return init[0], init[2]
+        return None
+
+    # -- conditions --------------------------------------------------------------------------------
+
+    def _truth(self, facts: FileFacts, cond: Any, who: str, assign: dict, depth: int,
+               route: dict | None) -> list[tuple[bool, dict]]:
+        kind = cond[0]
+        if kind == "const":
+            return [(bool(cond[1]), assign)]
+        if kind == "not":
+            return [(not v, a) for v, a in self._truth(facts, cond[1], who, assign, depth, route)]
+        if kind in ("and", "or"):
+            stop = kind == "or"  # the value that ends the chain early
+            results: list[tuple[bool, dict]] = []
+            pending = [(not stop, assign)]
+            for part in cond[1]:
+                nxt = []
+                for value, branch in pending:
+                    for v, a in self._truth(facts, part, who, branch, depth, route):
+                        (results if v == stop else nxt).append((v, a))
+                pending = nxt[:_MAX_PATHS]
+            return (results + pending)[:_MAX_PATHS]
+        _atom, text, hint, callee, op, consts = cond
+        if hint == "call":
+            hint, values = self._call_kind(facts, callee, who, assign, depth)
+            if hint == "values":
+                return [(_apply(op, v, consts), a) for v, a in values]
+        if hint == "identity":
+            self._touched = True
+            return [(_apply(op, _identity_value(text, who, op), consts), assign)]
+        if hint == "endpoint" and route is not None:
+            value = _endpoint_value(self.project, facts, text, op, consts, route)
+            if value is None:
+                # a test of the route this index cannot evaluate: the route is taken not to be exempt
+                value = _apply(op, False, consts)
+            return [(value, assign)]
+        if text in assign:
+            return [(assign[text][0], assign)]
+        setting = hint == "setting"
+        return [(True, {**assign, text: (True, setting)}), (False, {**assign, text: (False, setting)})]
+
+    def _call_kind(self, facts: FileFacts, callee: str, who: str, assign: dict,
+                   depth: int) -> tuple[str, list[tuple[bool, dict]]]:
+        """How a call tested in a condition behaves: "identity", "setting", "values" (the truth values its
+        project code returns for this caller) or "unknown"."""
+        qualified = qualify_name(self.project, facts, callee)
+        if qualified in _IDENTITY_CALLS:
+            return "identity", []
+        found = self._function(facts, callee)
+        if found is None:
+            # a library call: what its name as written says (`current_user.has_role`, `get_setting`)
+            hint = _chain_hint(callee)
+            return (hint if hint in ("identity", "setting") else "unknown"), []
+        target_facts, func = found
+        if self._reads_setting(target_facts, func, 0) and not self._reads_identity(target_facts, func, 0):
+            return "setting", []
+        if func.gate is None or depth >= 3:
+            if self._reads_identity(target_facts, func, 0):
+                return "identity", []
+            return "unknown", []
+        values = self._predicate(target_facts, func.gate, who, assign, depth + 1)
+        return "values", values[:_MAX_PATHS]
+
+    def _predicate(self, facts: FileFacts, node: Any, who: str, assign: dict, depth: int) -> list[tuple[bool, dict]]:
+        """The truth values a function returns for a caller (its `return` expressions evaluated)."""
+        kind = node[0]
+        if kind in ("none", "pass"):
+            return [(False, assign)]
+        if kind == "cut":
+            return [(True, assign), (False, assign)]
+        if kind == "stop":
+            return [(False, assign)]
+        if kind == "value":
+            return self._truth(facts, node[3], who, assign, depth, None)
+        if kind == "if":
+            out = []
+            for value, branch in self._truth(facts, node[1], who, assign, depth, None):
+                out.extend(self._predicate(facts, node[2] if value else node[3], who, branch, depth))
+            return out[:_MAX_PATHS]
+        if kind == "call":
+            return self._predicate(facts, node[4], who, assign, depth)
+        return [(False, assign)]
+
+    def _reads_setting(self, facts: FileFacts, func: FuncFacts, depth: int) -> bool:
+        key = id(func)
+        if key in self._reads_settings:
+            return self._reads_settings[key]
+        self._reads_settings[key] = False
+        found = any(_SETTING_READ.search(r) for r in func.reads)
+        if not found and depth < 2:
+            for call in func.calls[:24]:
+                target = self._function(facts, call.func)
+                if target and target[1] is not func and self._reads_setting(target[0], target[1], depth + 1):
+                    found = True
+                    break
+        self._reads_settings[key] = found
+        return found
+
+    def _reads_identity(self, facts: FileFacts, func: FuncFacts, depth: int) -> bool:
+        if any(_chain_hint(r) == "identity" for r in func.reads):
+            return True
+        return any(c.func.startswith("session.") for c in func.calls)
+
+
+def _identity_value(text: str, who: str, op: str) -> bool:
+    """The base truth of a test of who is calling: nobody is signed in, a plain user, or every role."""
+    if who == "anonymous":
+        value = False
+    elif who == "admin":
+        value = True
+    else:
+        value = not (_ROLE.search(text) or op in ("eq", "ne", "in", "not_in"))
+    if re.search(r"is_anonymous|anonymous", text):
+        value = not value if who != "admin" else False
+    return value
+
+
+def _apply(op: str, value: bool, consts: tuple) -> bool:
+    if op in ("is_none", "not_in", "falsy", "ne", "not_contains"):
+        return not value
+    return value
+
+
+def _endpoint_value(project: Project, facts: FileFacts, text: str, op: str, consts: tuple,
+                    route: dict) -> bool | None:
+    """A test of which route is asked for, evaluated for one route (`request.endpoint in EXEMPT`)."""
+    match = _ENDPOINT.search(text)
+    if not match:
+        return None
+    attr = match.group(1)
+    if attr == "method":
+        # `request.method != "OPTIONS"`: the same answer for every method the route takes, or unknown
+        answers = set()
+        for method in route.get("methods") or []:
+            answers.add(_endpoint_value(project, facts, "request.endpoint", op, consts,
+                                        {"endpoint": method}))
+        return answers.pop() if len(answers) == 1 else None
+    value = route.get("endpoint", "") if attr == "endpoint" else route.get("blueprint", "") \
+        if attr == "blueprint" else route.get("path", "")
+    names = []
+    for const in consts:
+        if const.startswith("name:"):
+            found = resolve_name(project, facts, const[5:])
+            if found and found[1] == "assign":
+                items = getattr(found[2][0], "items", None) or getattr(found[2][0], "keys", None) or []
+                names.extend(i.value for i in items if isinstance(i, Const) and isinstance(i.value, str))
+            else:
+                return None
+        else:
+            names.append(const)
+    if op in ("in", "not_in", "eq", "ne"):
+        hit = value in names or any(n and value.rsplit(".", 1)[-1] == n for n in names if "." not in n
+                                    and attr == "endpoint" and "." in value and n == value.rsplit(".", 1)[-1])
+        if op in ("eq", "ne"):
+            hit = any(value == n.strip("'\"") for n in names)
+        return hit if op in ("in", "eq") else not hit
+    if op in ("startswith", "endswith"):
+        return any(value.startswith(n) if op == "startswith" else value.endswith(n) for n in names)
+    if op in ("contains", "not_contains"):
+        hit = any(n in value for n in names)
+        return hit if op == "contains" else not hit
+    if op == "truth":
+        return bool(value)
+    return None
+
+
+def _consistent(first: dict, second: dict) -> bool:
+    return all(second[k][0] == v[0] for k, v in first.items() if k in second)
+
+
+def _settings_of(path: _Path) -> list[tuple[str, bool]]:
+    return [(k, v[0]) for k, v in path.assign.items() if v[1]]
+
+
+def _condition_text(paths: list[_Path]) -> str:
+    """The settings the open paths depend on: `a`, `not (b)`, or `c` when the paths disagree on it."""
+    values: dict[str, set[bool]] = {}
+    for path in paths:
+        for text, value in _settings_of(path):
+            values.setdefault(text, set()).add(value)
+    parts = []
+    for text, seen in values.items():
+        parts.append(text if seen == {True} else f"not ({text})" if seen == {False} else text)
+    if len(parts) > 3:
+        parts = [*parts[:3], f"{len(parts) - 3} more"]
+    return ", ".join(parts)
+
 __all__ = [
     "AUTH_DECORATOR_NAMES",
     "OPEN_DECORATOR_NAMES",
+    "GateJudge",
+    "Verdict",
     "call_authenticates",
     "class_attr",
     "decorator_name",
     "delegated_auth",
     "find_guards",
+    "gate_tree",
     "guards_of",
     "has_no_auth",
     "hook_rejects",

@@ -258,6 +258,16 @@ class Guard:
 
 
 @dataclass(slots=True)
+class Test:
+    """An `if` test on the way to a statement: its source text, the names it reads, and whether the
+    statement sits in the branch where the test is false (`else:`, or after `if test: return`)."""
+
+    text: str
+    names: list[str]
+    negated: bool
+
+
+@dataclass(slots=True)
 class Param:
     name: str
     annotation: Any
@@ -291,6 +301,15 @@ class FuncFacts:
     flags: set[str] = field(default_factory=set)
     # Authentication checks among the top-level statements (`if not request.user.is_authenticated: ...`).
     guards: list[Guard] = field(default_factory=list)
+    # Each `raise` with the `if` tests that lead to it (outermost first): (tests, exception summary).
+    raises_when: list[tuple[tuple[Test, ...], Any]] = field(default_factory=list)
+    # Names, attributes and calls returned under `if` tests or as `a if test else b`: (tests, value).
+    returns_when: list[tuple[tuple[Test, ...], Any]] = field(default_factory=list)
+    # What the body does with the request as a decision tree (see `authcommon.gate_tree`); None when
+    # trivial or too large.
+    gate: Any = None
+    # Loop variables: name -> (summary of the iterable, position in the unpacked target or -1).
+    loops: dict[str, tuple[Any, int]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -337,6 +356,8 @@ class FileFacts:
     extends: list[tuple[str, Any, int]] = field(default_factory=list)
     # Every function defined inside another function, by qualified name ("decorator.wrapper").
     nested: dict[str, FuncFacts] = field(default_factory=dict)
+    # Module-level loop variables: name -> (summary of the iterable, position or -1).
+    loops: dict[str, tuple[Any, int]] = field(default_factory=dict)
     # Module-level assignments to an attribute (`router.APIRootView = RootView`): (target, summary, line).
     attr_assigns: list[tuple[str, Any, int]] = field(default_factory=list)
 

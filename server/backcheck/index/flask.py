@@ -14,8 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from backcheck.index import authcommon as ac
-from backcheck.index.facts import CallV, ClassFacts, Const, FileFacts, FuncFacts, Map, Ref, Seq
-from backcheck.index.project import HTTP_METHODS, Project, Route
+from backcheck.index.facts import (
+    CallV,
+    ClassFacts,
+    Const,
+    FileFacts,
+    FStr,
+    FuncFacts,
+    Map,
+    Ref,
+    Seq,
+)
+from backcheck.index.project import HTTP_METHODS, AuthStep, Project, Route
 
 FRAMEWORK = "flask"
 _APP_TYPES = {"flask.Flask", "flask.app.Flask", "quart.Quart", "apiflask.APIFlask", "apiflask.app.APIFlask"}
@@ -74,7 +84,9 @@ class FlaskIndex:
     def __init__(self, project: Project):
         self.project = project
         self.objects: dict[tuple[str, str], FlaskObj] = {}
-        self._decorator_cache: dict[str, str] = {}
+        self._decorator_cache: dict[str, Any] = {}
+        self.judge = ac.GateJudge(project)
+        self.judge.via = self._via_verdict
 
     # -- objects --------------------------------------------------------------------------------------
 
@@ -141,7 +153,7 @@ class FlaskIndex:
         target = self.project.module(module) if module else None
         if target is not None and (target.module, attr) in self.objects:
             return target.module, attr
-        if create and "." not in name and _mentions_flask(facts) and not found:
+        if create and "." not in name and (_mentions_flask(facts) or _adds_rules(facts)) and not found:
             # an app object this index cannot see being built (`app = create_app()` elsewhere)
             key = (facts.module, name)
             self.objects[key] = FlaskObj(key=key, kind="app", facts=facts, name=name)
@@ -216,8 +228,10 @@ class FlaskIndex:
             return out
         self.collect_links()
         self._app_hooks = self._collect_app_hooks()
+        registrars, callers = self._registrars()
         for facts in self.project.files.values():
-            if not _mentions_flask(facts) and not any(f.decorators for f in facts.all_functions()):
+            if not _mentions_flask(facts) and not any(f.decorators for f in facts.all_functions()) \
+                    and not _adds_rules(facts):
                 continue
             for func in facts.all_functions():
                 for decorator in func.decorators:
@@ -227,15 +241,20 @@ class FlaskIndex:
                 for decorator in cls.decorators:
                     if isinstance(decorator, CallV):
                         out.extend(self._decorated_class(facts, cls, decorator))
-            scopes: list[tuple[list[CallV], dict[str, Any]]] = [(facts.calls, {})]
-            scopes.extend((f.calls, f.locals) for f in facts.all_functions())
-            for calls, local in scopes:
+            scopes: list[tuple[list[CallV], dict[str, Any], dict[str, Any], FuncFacts | None]] = [
+                (facts.calls, {}, getattr(facts, "loops", None) or {}, None)]
+            scopes.extend((f.calls, f.locals, getattr(f, "loops", None) or {}, f) for f in facts.all_functions())
+            for calls, local, loops, func in scopes:
+                if func is not None and id(func) in registrars and registrars[id(func)][2]:
+                    continue  # a helper that registers the views its callers hand it: see its call sites
                 for call in calls:
                     verb = call.func.rpartition(".")[2]
                     if verb == "add_url_rule":
-                        out.extend(self._added(facts, call, local))
+                        out.extend(self._added(facts, call, local, loops))
                     elif verb.startswith("add_") and verb.endswith("resource") and call.args:
                         out.extend(self._resource(facts, call, local))
+                    elif call.func in callers:
+                        out.extend(self._registered(facts, call, local, callers[call.func]))
         by_app: dict[Any, list[Route]] = {}
         apps_of: dict[tuple, set[Any]] = {}
         for route in out:
@@ -287,17 +306,186 @@ class FlaskIndex:
             return []
         return self._build(facts, key, path, self._class_handlers(facts, cls), [], cls)
 
-    def _added(self, facts: FileFacts, call: CallV, local: dict[str, Any]) -> list[Route]:
+    def _registrars(self) -> tuple[dict[int, Any], dict[str, list[Any]]]:
+        """Project functions that call `X.add_url_rule` on a parameter (`register_view(bp, routes, view)`),
+        and, by the callee text of each call site, the registrars it may name."""
+        registrars: dict[int, Any] = {}
+        for facts in self.project.files.values():
+            for func in facts.all_functions():
+                params = [p.name.lstrip("*") for p in func.params]
+                inner = [c for c in func.calls if c.func.rpartition(".")[2] == "add_url_rule"
+                         and c.func.rpartition(".")[0] in params]
+                if inner:
+                    registrars[id(func)] = [facts, func, False]
+        callers: dict[str, list[Any]] = {}
+        if not registrars:
+            return registrars, callers
+        for facts in self.project.files.values():
+            calls = list(facts.calls)
+            for func in facts.all_functions():
+                calls.extend(func.calls)
+            for call in calls:
+                if call.func in callers or "add_url_rule" in call.func:
+                    continue
+                found = ac.resolve_name(self.project, facts, call.func)
+                if found and found[1] == "function" and id(found[2]) in registrars:
+                    registrars[id(found[2])][2] = True
+                    callers.setdefault(call.func, []).append(registrars[id(found[2])])
+        return registrars, callers
+
+    def _registered(self, facts: FileFacts, call: CallV, local: dict[str, Any], targets: list[Any]) -> list[Route]:
+        """Routes a registrar adds for one call site: its parameters bound to the arguments given."""
+        found = ac.resolve_name(self.project, facts, call.func)
+        out = []
+        for reg_facts, func, _called in targets:
+            if found is None or found[2] is not func:
+                continue
+            bound: dict[str, Any] = {}
+            names = [p.name for p in func.params if not p.name.startswith("*")]
+            if names and names[0] in ("self", "cls") and "." in call.func:
+                names = names[1:]
+            for name, value in zip(names, call.args):
+                bound[name] = value
+            for name, value in call.kwargs.items():
+                if name in names:
+                    bound[name] = value
+            extra = {k: v for k, v in call.kwargs.items() if k not in names}
+            for inner in func.calls:
+                if inner.func.rpartition(".")[2] != "add_url_rule":
+                    continue
+                owner = inner.func.rpartition(".")[0]
+                target = bound.get(owner)
+                if not isinstance(target, Ref):
+                    continue
+                merged = CallV(inner.func, inner.args,
+                               {**extra, **{k: v for k, v in inner.kwargs.items() if k != "**"}},
+                               inner.line, inner.col, inner.end_line, inner.end_col)
+                out.extend(self._added(facts, merged, {**local, **bound}, getattr(func, "loops", None) or {},
+                                       home=reg_facts))
+        return out
+
+    def _added(self, facts: FileFacts, call: CallV, local: dict[str, Any],
+               loops: dict[str, Any] | None = None, home: FileFacts | None = None) -> list[Route]:
+        """`X.add_url_rule(...)`; `home` is the module the call is written in when it differs from the
+        one its bound parameters come from (a registrar helper called elsewhere)."""
+        home = home or facts
         owner = call.func.rpartition(".")[0]
-        key = self.object_key(facts, owner, create=True) if owner else None
+        if not owner:
+            return []
+        bound_owner = local.get(owner) if home is not facts else None
+        if isinstance(bound_owner, Ref):
+            key = self.object_key(facts, bound_owner.name, create=True)
+        else:
+            key = self.object_key(home, owner, create=True)
         if key is None:
             return []
-        rule = _rule(call.args[0]) if call.args else _rule(call.kwargs.get("rule"))
+        rule_value = call.args[0] if call.args else call.kwargs.get("rule")
         view = call.args[2] if len(call.args) > 2 else call.kwargs.get("view_func")
-        if rule is None or view is None:
+        if rule_value is None or view is None:
             return []
         methods = _methods(call.kwargs.get("methods"))
-        return self._view_routes(facts, key, rule, view, methods, local, [])
+        out = []
+        for combo, origin in self._expand(facts, home, {"rule": rule_value, "view": view}, local, loops or {}):
+            rule = _symbolic_rule(combo["rule"], local)
+            if rule is None or combo["view"] is None:
+                continue
+            view_facts = origin.get("view", facts)
+            out.extend(self._view_routes(view_facts, key, rule, combo["view"], methods,
+                                         local if view_facts is facts else {}, []))
+        return out
+
+    def _expand(self, facts: FileFacts, home: FileFacts, values: dict[str, Any], local: dict[str, Any],
+                loops: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, FileFacts]]]:
+        """The values a call sees in each round of the loops it sits in (`for name, view in VIEWS: ...`),
+        each with the module its names are resolved in."""
+        resolved: dict[str, Any] = {}
+        origin: dict[str, FileFacts] = {}
+        for role, value in values.items():
+            if isinstance(value, Ref) and value.name in loops:
+                resolved[role] = value
+            elif isinstance(value, Ref) and value.name in local:
+                resolved[role], origin[role] = _local_value(value, local), facts
+            else:
+                resolved[role], origin[role] = value, home
+        loop_vars = {role: v.name for role, v in resolved.items() if isinstance(v, Ref) and v.name in loops}
+        if not loop_vars:
+            return [(resolved, origin)]
+        groups: dict[str, tuple[Any, list[tuple[str, int]]]] = {}
+        for role, var in loop_vars.items():
+            iterable, index = loops[var]
+            groups.setdefault(repr(iterable), (iterable, []))[1].append((role, index))
+        combos = [(dict(resolved), dict(origin))]
+        for iterable, roles in groups.values():
+            found = self._elements(home, iterable, local, 0)
+            if found is None and home is not facts:
+                found = self._elements(facts, iterable, local, 0)
+            if found is None:
+                for combo, _origin in combos:
+                    for role, _index in roles:
+                        combo[role] = Ref("{" + loop_vars[role] + "}") if role == "rule" else None
+                continue
+            elements, where = found
+            expanded = []
+            for combo, where_from in combos:
+                for element in elements[:64]:
+                    new, new_origin = dict(combo), dict(where_from)
+                    for role, index in roles:
+                        new_origin[role] = where
+                        if index < 0:
+                            new[role] = element
+                        elif isinstance(element, Seq) and index < len(element.items):
+                            new[role] = element.items[index]
+                        else:
+                            new[role] = None
+                    expanded.append((new, new_origin))
+            combos = expanded
+        return combos
+
+    def _elements(self, facts: FileFacts, iterable: Any, local: dict[str, Any],
+                  depth: int) -> tuple[list[Any], FileFacts] | None:
+        """The items a loop walks over when the iterable is written out in the project, and their module."""
+        if depth > 4:
+            return None
+        if isinstance(iterable, Seq):
+            return list(iterable.items), facts
+        if isinstance(iterable, Map):
+            return [k for k in iterable.keys if k is not None], facts
+        if isinstance(iterable, Ref):
+            if iterable.name in local and local[iterable.name] is not iterable:
+                return self._elements(facts, local[iterable.name], local, depth + 1)
+            found = ac.resolve_name(self.project, facts, iterable.name)
+            if found and found[1] == "assign":
+                return self._elements(found[0], found[2][0], {}, depth + 1)
+            return None
+        if isinstance(iterable, CallV):
+            head, _, verb = iterable.func.rpartition(".")
+            if verb in ("items", "keys", "values") and head:
+                found = self._mapping(facts, Ref(head), local, depth + 1)
+                if found is None:
+                    return None
+                mapping, where = found
+                pairs = [(k, v) for k, v in zip(mapping.keys, mapping.values) if k is not None]
+                if verb == "items":
+                    return [Seq([k, v]) for k, v in pairs], where
+                return ([k for k, _v in pairs] if verb == "keys" else [v for _k, v in pairs]), where
+            if iterable.func in ("enumerate", "sorted", "list", "tuple") and iterable.args:
+                found = self._elements(facts, iterable.args[0], local, depth + 1)
+                if found is None or iterable.func != "enumerate":
+                    return found
+                return [Seq([Const(i), item]) for i, item in enumerate(found[0])], found[1]
+        return None
+
+    def _mapping(self, facts: FileFacts, value: Any, local: dict[str, Any],
+                 depth: int) -> tuple[Map, FileFacts] | None:
+        if isinstance(value, Map):
+            return value, facts
+        if isinstance(value, Ref) and depth < 5:
+            if value.name in local and local[value.name] is not value:
+                return self._mapping(facts, local[value.name], local, depth + 1)
+            found = ac.resolve_name(self.project, facts, value.name)
+            if found and found[1] == "assign":
+                return self._mapping(found[0], found[2][0], {}, depth + 1)
+        return None
 
     def _view_routes(self, facts: FileFacts, key: tuple[str, str], rule: str, view: Any, methods: list[str],
                      local: dict[str, Any], wrappers: list[Any], depth: int = 0) -> list[Route]:
@@ -372,32 +560,41 @@ class FlaskIndex:
         for prefix, chain in self.mounts(key):
             path = ac.join_path(prefix, rule) if rule else (prefix or "/")
             for methods, func, label in handlers:
-                via: list[str] = []
+                steps: list[AuthStep] = []
                 public_via = ""
                 for wrap_facts, wrapper in wrappers:
-                    reason = self.decorator_auth(wrap_facts, wrapper)
-                    if reason:
-                        via.append(f"wrapped in {reason}")
+                    step = self.decorator_step(wrap_facts, wrapper, (mount_facts or facts).path, wrapper.line)
+                    if step is not None:
+                        step.name = f"wrapped in {step.name}"
+                        steps.append(step)
                 if cls is not None:
-                    via.extend(self._class_auth(facts, cls))
+                    steps.extend(self._class_steps(facts, cls))
                 if func is not None:
                     for decorator in func.decorators:
                         name = ac.decorator_name(decorator)
                         if ac.OPEN_DECORATOR_NAMES.match(name.rsplit(".", 1)[-1]):
                             public_via = f"@{name}"
+                            steps.append(AuthStep("marker", f"@{name}", facts.path, func.first_line, "open",
+                                                  "marks the route public"))
                             continue
-                        reason = self.decorator_auth(facts, decorator)
-                        if reason:
-                            via.append(f"@{reason}")
-                    inline = ac.inline_auth(func) or self._inline_call(facts, func)
-                    if inline:
-                        via.append(inline)
-                    if not via:
+                        step = self.decorator_step(facts, decorator, facts.path, func.first_line)
+                        if step is not None:
+                            step.name = f"@{step.name}"
+                            steps.append(step)
+                    steps.extend(self._inline_steps(facts, func))
+                    if not any(s.verdict == "authenticates" for s in steps):
                         handed = ac.delegated_auth(self.project, facts, func, self._own_auth)
                         if handed:
-                            via.append(handed)
+                            steps.append(AuthStep("inline", "hands over", facts.path, func.line, "authenticates",
+                                                  handed))
                 endpoint = cls.name if cls is not None else (func.name if func is not None else label)
-                via.extend(self._hook_auth(chain, endpoint, path))
+                obj = self.objects[key]
+                full_endpoint = f"{obj.name}.{endpoint}" if obj.kind == "blueprint" else endpoint
+                steps[:0] = self._hook_steps(chain, endpoint, path,
+                                             {"endpoint": full_endpoint, "path": path, "methods": methods,
+                                              "blueprint": obj.name if obj.kind == "blueprint" else ""})
+                via = [_via(s) for s in steps if s.verdict == "authenticates"]
+                conditions = [s.condition for s in steps if s.verdict == "conditional"]
                 route = Route(
                     file=facts.path,
                     line=func.line if func is not None else (cls.line if cls is not None else 0),
@@ -414,6 +611,9 @@ class FlaskIndex:
                            "endpoint": f"{self.objects[key].name}.{endpoint}"
                            if self.objects[key].kind == "blueprint" else endpoint},
                 )
+                route.auth_trail = [s.step for s in steps]
+                if not via and conditions:
+                    route.auth_condition = "; ".join(dict.fromkeys(conditions))
                 if public_via:
                     route.public, route.public_via = True, public_via
                 elif not via and set(methods) <= {"GET", "HEAD"} and ac.is_static_page(func):
@@ -424,44 +624,142 @@ class FlaskIndex:
     # -- authentication ------------------------------------------------------------------------------
 
     def decorator_auth(self, facts: FileFacts, decorator: Any) -> str:
-        """How a decorator (or wrapper call) turns anonymous requests away, or ""."""
+        """How a decorator (or wrapper call) turns anonymous requests away, or "" when it does not."""
+        step = self.decorator_step(facts, decorator, facts.path, 0)
+        if step is None or step.verdict != "authenticates":
+            return ""
+        return f"{step.name} ({step.reason})"
+
+    def decorator_step(self, facts: FileFacts, decorator: Any, applied_file: str, applied_line: int) -> _Step | None:
+        """The trail step for one decorator (None for the route decorators themselves)."""
         name = ac.decorator_name(decorator)
         if not name:
-            return ""
-        cache_key = f"{facts.module}:{name}"
-        if cache_key in self._decorator_cache:
-            return self._decorator_cache[cache_key]
-        self._decorator_cache[cache_key] = ""
-        reason = self._decorator_auth(facts, decorator, name)
-        self._decorator_cache[cache_key] = reason
-        return reason
-
-    def _decorator_auth(self, facts: FileFacts, decorator: Any, name: str) -> str:
+            return None
         short = name.rsplit(".", 1)[-1]
-        qualified = ac.qualify_name(self.project, facts, name)
+        if short in ("route", "get", "post", "put", "patch", "delete", "before_request", "errorhandler",
+                     "wraps", "doc", "response", "expect", "marshal_with", "marshal_list_with", "arguments",
+                     "input", "output"):
+            return None
+        optional = isinstance(decorator, CallV) and _truthy(decorator.kwargs.get("optional"))
+        cache_key = f"{facts.module}:{name}:{optional}"
+        if cache_key not in self._decorator_cache:
+            self._decorator_cache[cache_key] = None
+            self._decorator_cache[cache_key] = self._decorator_verdict(facts, decorator, name, optional, 0)
+        judged = self._decorator_cache[cache_key]
+        if judged is None:
+            judged = (ac.Verdict("open", "could not be followed"), "", 0)
+        verdict, file, line = judged
+        return _Step(AuthStep("decorator", name, file or applied_file, line or applied_line, verdict.verdict,
+                              verdict.reason), verdict.condition, library=not file)
+
+    def _decorator_verdict(self, facts: FileFacts, decorator: Any, name: str, optional: bool,
+                           depth: int) -> tuple[ac.Verdict, str, int]:
+        qualified = self._through_reexports(ac.qualify_name(self.project, facts, name))
         if self.project.is_auth_name(qualified, "decorator"):
-            return f"{name} (configured in auth_decorators)"
-        if short in ("route", "get", "post", "put", "patch", "delete", "before_request", "errorhandler"):
-            return ""
+            return ac.Verdict("authenticates", "configured in auth_decorators"), "", 0
+        known = _library_decorator(qualified, optional)
+        if known is not None:
+            return known, "", 0
         found = ac.resolve_name(self.project, facts, name)
-        if found and found[1] in ("function", "class"):
-            reason = ac.wrapper_checks(self.project, found[0], found[2]) if found[1] == "function" else \
-                ac.decorator_class_checks(self.project, found[0], found[2])
-            if reason:
-                return f"{name} ({reason})"
-            if found[1] == "function" or not ac.AUTH_DECORATOR_NAMES.match(short):
-                return ""
-        if found and found[1] == "assign" and isinstance(found[2][0], CallV):
-            # `admin_only = roles_required("admin")`: judge the call it holds
-            return self._decorator_auth(found[0], found[2][0], ac.decorator_name(found[2][0]))
-        if ac.AUTH_DECORATOR_NAMES.match(short):
-            return name
-        if short == "require" and isinstance(decorator, CallV):
-            # flask-principal: @admin_permission.require(http_exception=403)
-            return name
-        if qualified.startswith(_AUTH_LIBRARIES) and re.search(r"(auth|login|jwt|token|role|permission)", short, re.IGNORECASE):
-            return name
-        return ""
+        if found is None and "." in name and depth < 4:
+            # a method of an object used as a decorator: `@auth.login_required`, `@guard.check`
+            owner, _, attr = name.rpartition(".")
+            obj = ac.resolve_name(self.project, facts, owner)
+            if obj and obj[1] == "assign" and isinstance(obj[2][0], CallV):
+                ctor = obj[2][0]
+                ctor_name = ac.qualify_name(self.project, obj[0], ctor.func)
+                known = _library_object(ctor_name, attr, optional)
+                if known is not None:
+                    return known, obj[0].path, obj[2][1]
+                cls = ac.resolve_name(self.project, obj[0], ctor.func)
+                if cls and cls[1] == "class":
+                    method = self.project.find_method(cls[0], cls[2], attr)
+                    if method is not None:
+                        found = (method[0], "function", method[2])
+                    else:
+                        for base in self._library_bases(cls[0], cls[2]):
+                            known = _library_object(base, attr, optional)
+                            if known is not None:
+                                return known, cls[0].path, cls[2].line
+        if found and found[1] == "function":
+            verdict = self._function_verdict(found[0], found[2], depth)
+            return verdict, found[0].path, found[2].line
+        if found and found[1] == "class":
+            for base in self._library_bases(found[0], found[2]):
+                known = _library_object(base, "__call__", optional)
+                if known is not None:
+                    return known, found[0].path, found[2].line
+            method = self.project.find_method(found[0], found[2], "__call__")
+            if method is not None:
+                return self._function_verdict(method[0], method[2], depth), found[0].path, found[2].line
+            return ac.Verdict("open", f"{name} has no __call__ that checks who is calling"), found[0].path,                 found[2].line
+        if found and found[1] == "assign" and depth < 4:
+            value = found[2][0]
+            if isinstance(value, CallV):
+                # `admin_only = roles_required("admin")`, `require_oauth = ResourceProtector()`
+                inner_optional = optional or _truthy(value.kwargs.get("optional"))
+                verdict, file, line = self._decorator_verdict(found[0], value, ac.decorator_name(value),
+                                                              inner_optional, depth + 1)
+                return verdict, file or found[0].path, line or found[2][1]
+            if isinstance(value, Ref):
+                verdict, file, line = self._decorator_verdict(found[0], value, value.name, optional, depth + 1)
+                return verdict, file or found[0].path, line or found[2][1]
+        if found is None and qualified.split(".")[0] not in self.project.modules:
+            return ac.Verdict("open", "a library decorator backcheck does not know to check the caller"), "", 0
+        return ac.Verdict("open", "does not check who is calling"), "", 0
+
+    def _through_reexports(self, qualified: str) -> str:
+        """A qualified name followed through the project modules that only re-export it
+        (`app.auth.login_required` -> `flask_login.login_required`)."""
+        for _ in range(5):
+            module, _, attr = qualified.rpartition(".")
+            target = self.project.module(module) if module else None
+            if target is None or attr not in target.imports or attr in target.functions or attr in target.classes:
+                return qualified
+            qualified = target.imports[attr]
+        return qualified
+
+    def _via_verdict(self, facts: FileFacts, name: str) -> ac.Verdict | None:
+        """The verdict for a decorator a wrapper calls the view through."""
+        step = self.decorator_step(facts, Ref(name), facts.path, 0)
+        return ac.Verdict(step.verdict, step.reason, step.condition) if step is not None else None
+
+    def _library_bases(self, facts: FileFacts, cls: ClassFacts, depth: int = 0) -> list[str]:
+        """Qualified names of the library classes a project class derives from."""
+        out = []
+        for base in cls.bases:
+            qualified = ac.qualify_name(self.project, facts, base)
+            found = self.project.lookup(qualified)
+            if found and found[1] == "class" and depth < 4:
+                out.extend(self._library_bases(found[0], found[2], depth + 1))
+            elif not found:
+                out.append(qualified)
+        return out
+
+    def _function_verdict(self, facts: FileFacts, func: FuncFacts, depth: int) -> ac.Verdict:
+        """A project decorator's verdict: the wrappers it defines, judged by what they do to the request."""
+        nested = getattr(facts, "nested", None) or {}
+        wrappers = [f for q, f in nested.items() if q.startswith(func.qualname + ".") and _has_pass(f.gate)]
+        if _has_pass(func.gate):
+            wrappers.insert(0, func)
+        verdicts = [v for v in (self.judge.judge(facts, w, "wrapper") for w in wrappers) if v is not None]
+        for wanted in ("authenticates", "conditional", "open"):
+            for verdict in verdicts:
+                if verdict.verdict == wanted:
+                    return verdict
+        # a factory handing back another decorator: `return require_permissions((name,))`
+        own = {f.name for q, f in nested.items() if q.startswith(func.qualname + ".")}
+        for value in func.return_values:
+            name = ac.decorator_name(value) if isinstance(value, (Ref, CallV)) else ""
+            if not name or name in own or name.startswith(("self.", "cls.")) or depth >= 3:
+                continue
+            verdict, _file, _line = self._decorator_verdict(facts, value, name, False, depth + 1)
+            if verdict.verdict != "open" or "does not" not in verdict.reason:
+                return ac.Verdict(verdict.verdict, f"{func.name} -> {verdict.reason}", verdict.condition)
+        reason = ac.wrapper_checks(self.project, facts, func)
+        if reason:
+            return ac.Verdict("authenticates", reason)
+        return ac.Verdict("open", f"{func.name} does not check who is calling")
 
     def _own_auth(self, facts: FileFacts, func: FuncFacts) -> str:
         """How a function protects itself: an auth decorator or an inline check."""
@@ -471,19 +769,44 @@ class FlaskIndex:
                 return f"@{reason}"
         return ac.inline_auth(func) or self._inline_call(facts, func)
 
-    def _class_auth(self, facts: FileFacts, cls: ClassFacts) -> list[str]:
+    def _inline_steps(self, facts: FileFacts, func: FuncFacts) -> list[_Step]:
+        """The handler's own checks at the top of its body."""
+        judged = self.judge.judge_handler(facts, func)
+        if judged is not None:
+            return [_Step(AuthStep("inline", func.name, facts.path, func.line, judged.verdict, judged.reason),
+                          judged.condition)]
+        steps = []
+        for guard in ac.guards_of(func):
+            if not guard.top:
+                continue
+            if guard.kind in ("rejects", "exits", "wraps"):
+                steps.append(_Step(AuthStep("inline", guard.signal, facts.path, guard.line, "authenticates",
+                                            f"inline check of {guard.signal} (line {guard.line})")))
+                break
+            if guard.kind == "call":
+                reason = ac.call_authenticates(self.project, facts, guard.signal)
+                verdict = "authenticates" if reason else "open"
+                steps.append(_Step(AuthStep("inline", guard.signal, facts.path, guard.line, verdict,
+                                            f"calls {reason} (line {guard.line})" if reason
+                                            else f"{guard.signal}() does not turn anonymous requests away")))
+                if reason:
+                    break
+        return steps
+
+    def _class_steps(self, facts: FileFacts, cls: ClassFacts) -> list[_Step]:
         """`decorators = [...]` (MethodView) and `method_decorators = [...]` (Flask-RESTful) on the class."""
-        via = []
+        steps = []
         for attr in ("decorators", "method_decorators"):
             found = ac.class_attr(self.project, facts, cls, attr)
             if not found:
                 continue
             owner_facts, value = found
             for item in self._decorator_items(owner_facts, value):
-                reason = self.decorator_auth(owner_facts, item)
-                if reason:
-                    via.append(f"{cls.name}.{attr}: {reason}")
-        return via
+                step = self.decorator_step(owner_facts, item, owner_facts.path, cls.line)
+                if step is not None:
+                    step.name = f"{cls.name}.{attr}: {step.name}"
+                    steps.append(step)
+        return steps
 
     def _decorator_items(self, facts: FileFacts, value: Any, depth: int = 0) -> list[Any]:
         """The decorators a `decorators` attribute lists: a list, a per-method dict, or `Base.decorators + [...]`."""
@@ -510,20 +833,27 @@ class FlaskIndex:
     def _inline_call(self, facts: FileFacts, func: FuncFacts) -> str:
         return ac.inline_call_auth(self.project, facts, func)
 
-    def _hook_auth(self, chain: list[tuple[str, str]], endpoint: str, path: str) -> list[str]:
-        via = []
-        hooks = list(self._app_hooks.get(chain[0], []))
+    def _hook_steps(self, chain: list[tuple[str, str]], endpoint: str, path: str, route: dict) -> list[_Step]:
+        steps = []
+        hooks = [(k, h) for h in self._app_hooks.get(chain[0], []) for k in [None]]
         for key in chain:
-            hooks.extend(self.objects[key].hooks)
-        for hook_facts, hook in hooks:
-            reason = self.hook_auth(hook_facts, hook)
-            if not reason:
-                continue
-            guard = ac.hook_rejects(hook)
-            if guard is not None and self._exempt(hook_facts, guard, endpoint, path):
-                continue
-            via.append(f"before_request {hook.name}: {reason}")
-        return via
+            hooks.extend((key, h) for h in self.objects[key].hooks)
+        for key, (hook_facts, hook) in hooks:
+            owner = self.objects[key].name if key is not None else "app"
+            name = f"{owner}.before_request {hook.name}"
+            verdict = self.judge.judge(hook_facts, hook, "hook", route)
+            if verdict is None:
+                reason = self.hook_auth(hook_facts, hook)
+                guard = ac.hook_rejects(hook)
+                if reason and guard is not None and self._exempt(hook_facts, guard, endpoint, path):
+                    verdict = ac.Verdict("open", f"{hook.name} exempts this route")
+                elif reason:
+                    verdict = ac.Verdict("authenticates", reason)
+                else:
+                    verdict = ac.Verdict("open", f"{hook.name} does not turn anonymous requests away")
+            steps.append(_Step(AuthStep("hook", name, hook_facts.path, hook.line, verdict.verdict, verdict.reason),
+                               verdict.condition))
+        return steps
 
     def hook_auth(self, facts: FileFacts, hook: FuncFacts) -> str:
         """Whether a before-request hook turns anonymous requests away."""
@@ -559,6 +889,137 @@ class FlaskIndex:
             if name.startswith("/") and (path == name or (len(name) > 1 and path.startswith(name.rstrip("/") + "/"))):
                 return True
         return False
+
+
+@dataclass
+class _Step:
+    """An AuthStep with the condition a conditional verdict names."""
+
+    step: AuthStep
+    condition: str = ""
+    library: bool = False  # a library primitive or a configured name: `auth_via` shows the name alone
+
+    @property
+    def verdict(self) -> str:
+        return self.step.verdict
+
+    @property
+    def name(self) -> str:
+        return self.step.name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self.step.name = value
+
+    @property
+    def reason(self) -> str:
+        return self.step.reason
+
+
+def _via(step: _Step) -> str:
+    """The `auth_via` text for an authenticating step (the CLI contract)."""
+    if step.step.kind == "inline":
+        return step.reason
+    if step.library:
+        return step.name  # a library primitive: its name says it
+    if step.step.kind == "hook":
+        return f"before_request {step.name.split('.before_request ', 1)[-1]}: {step.reason}"
+    return f"{step.name} ({step.reason})"
+
+
+def _local_value(value: Any, local: dict[str, Any]) -> Any:
+    """A name's value in the scope it is used in (one step through locals)."""
+    if isinstance(value, Ref) and value.name in local and local[value.name] is not None:
+        return local[value.name]
+    return value
+
+
+def _symbolic_rule(value: Any, local: dict[str, Any]) -> str | None:
+    """A URL rule, with the parts computed at run time left as `{name}`."""
+    value = _local_value(value, local)
+    text = _rule(value)
+    if text is not None:
+        return text
+    if isinstance(value, FStr):
+        names = [n for n in value.names if "." not in n] or value.names
+        return value.prefix + "{" + (names[0] if names else "rule") + "}"
+    if isinstance(value, Ref):
+        return "{" + value.name.rsplit(".", 1)[-1].strip("{}") + "}" if not value.name.startswith("{") \
+            else value.name
+    return None
+
+
+def _truthy(value: Any) -> bool:
+    return isinstance(value, Const) and bool(value.value)
+
+
+def _has_pass(tree: Any) -> bool:
+    """Whether a gate tree ever hands the request on to the view it wraps."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, tuple) or not node:
+            continue
+        if node[0] in ("pass", "via"):
+            return True
+        if node[0] == "if":
+            stack.extend((node[2], node[3]))
+        elif node[0] == "call":
+            stack.append(node[4])
+    return False
+
+
+# Library decorators that turn anonymous requests away, by package and name.
+_LIBRARY_DECORATORS = {
+    "flask_login": {"login_required", "fresh_login_required"},
+    "flask_jwt_extended": {"jwt_required", "fresh_jwt_required", "jwt_refresh_token_required"},
+    "flask_jwt": {"jwt_required"},
+    "flask_security": {"auth_required", "login_required", "roles_required", "roles_accepted",
+                       "permissions_required", "permissions_accepted", "auth_token_required", "http_auth_required"},
+    "flask_praetorian": {"auth_required", "roles_required", "roles_accepted"},
+    "flask_user": {"login_required", "roles_required", "roles_accepted", "allow_unconfirmed_email"},
+    "flask_simplelogin": {"login_required"},
+    "apifairy": {"authenticate"},
+    "flask_appbuilder": {"has_access", "has_access_api", "protect"},
+    "flask_oidc": {"require_login", "accept_token"},
+    "flask_principal": {"require"},
+    "flask_login_required": {"login_required"},
+}
+# Library objects whose methods (or which themselves, "__call__") guard a view.
+_LIBRARY_GUARDS = {
+    "flask_httpauth": {"login_required"},
+    "flask_basicauth": {"required"},
+    "flask_principal": {"require"},
+    "authlib": {"__call__", "acquire"},
+    "flask_praetorian": {"auth_required"},
+    "flask_jwt_extended": {"jwt_required"},
+}
+
+
+def _library_decorator(qualified: str, optional: bool) -> ac.Verdict | None:
+    package, _, short = qualified.partition(".")[0], None, qualified.rsplit(".", 1)[-1]
+    names = _LIBRARY_DECORATORS.get(package)
+    if not names or short not in names:
+        return None
+    if optional:
+        return ac.Verdict("open", f"{package}.{short}(optional=True) lets anonymous requests through")
+    return ac.Verdict("authenticates", f"{package}.{short} rejects anonymous requests")
+
+
+def _library_object(ctor: str, attr: str, optional: bool) -> ac.Verdict | None:
+    package = ctor.partition(".")[0]
+    names = _LIBRARY_GUARDS.get(package)
+    if not names or attr not in names:
+        return None
+    label = ctor.rsplit(".", 1)[-1] + ("" if attr == "__call__" else f".{attr}")
+    if optional:
+        return ac.Verdict("open", f"{label}(optional=True) lets anonymous requests through")
+    return ac.Verdict("authenticates", f"{label} ({package}) rejects anonymous requests")
+
+
+def _adds_rules(facts: FileFacts) -> bool:
+    """A plugin loader: a module that calls `add_url_rule` on an app its caller hands it."""
+    return any(c.func.endswith(".add_url_rule") for f in facts.all_functions() for c in f.calls)
 
 
 def _mentions_flask(facts: FileFacts) -> bool:

@@ -7,7 +7,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Any
 
-from backcheck.index.authcommon import find_guards
+from backcheck.index.authcommon import find_guards, gate_tree
 from backcheck.index.facts import (
     CALL_MEMO,
     CallV,
@@ -16,8 +16,10 @@ from backcheck.index.facts import (
     FileFacts,
     FuncFacts,
     Param,
+    Test,
     call_summary,
     dotted,
+    names_in,
     summarize,
 )
 
@@ -68,11 +70,21 @@ class Walker:
         self.cls: ClassFacts | None = None
         self.scope: list[str] = []
         self.within: tuple[str, ...] = ()
+        # `if` tests around the statement being walked inside a function: (test, in its false branch)
+        self.tests: list[tuple[ast.expr, bool]] = []
+        self.top_ids: set[int] = set()
+        self.test_texts: dict[tuple[int, bool], Test] = {}
+        # parameter names of the enclosing functions (the view a decorator's wrapper calls through to)
+        self.outer_params: list[set[str]] = []
+        self.defined: set[str] = set()
 
     # -- entry ---------------------------------------------------------------------------------------
 
     def run(self, tree: ast.Module) -> None:
         CALL_MEMO.clear()
+        self.test_texts.clear()
+        self.defined = {getattr(s, "name", "") for s in tree.body
+                        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
         try:
             for stmt in tree.body:
                 self.visit(stmt)
@@ -174,14 +186,19 @@ class Walker:
         if self.func is not None:
             self.facts.nested[qualname] = facts
         facts.guards = find_guards(node)
-        outer_func, outer_within = self.func, self.within
-        self.func, self.within = facts, ()
+        wrapped = set().union(*self.outer_params) if self.outer_params else set()
+        facts.gate = gate_tree(node, wrapped, {*self.facts.imports, *self.defined, *self.facts.assigns})
+        own = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]} - {"self", "cls"}
+        outer_func, outer_within, outer_tests, outer_top = self.func, self.within, self.tests, self.top_ids
+        self.func, self.within, self.tests, self.top_ids = facts, (), [], {id(s) for s in node.body}
         self.scope.append(node.name)
+        self.outer_params.append(own)
         for stmt in node.body:
             self.visit(stmt)
+        self.outer_params.pop()
         self.scope.pop()
         _compact(facts)
-        self.func, self.within = outer_func, outer_within
+        self.func, self.within, self.tests, self.top_ids = outer_func, outer_within, outer_tests, outer_top
 
     def visit_class(self, node: ast.ClassDef) -> None:
         for decorator in node.decorator_list:
@@ -266,16 +283,69 @@ class Walker:
             self.facts.extends.append((node.target.id, summarize(node.value), node.lineno))
         self.visit_children(node)
 
+    def visit_for(self, node: ast.For | ast.AsyncFor) -> None:
+        if self.cls is None or self.func is not None:
+            loops = self.func.loops if self.func is not None else self.facts.loops
+            if self.func is not None and loops is _EMPTY_DICT:
+                loops = self.func.loops = {}
+            iterable = summarize(node.iter)
+            if isinstance(node.target, ast.Name):
+                loops[node.target.id] = (iterable, -1)
+            elif isinstance(node.target, (ast.Tuple, ast.List)):
+                for index, elt in enumerate(node.target.elts):
+                    if isinstance(elt, ast.Name):
+                        loops[elt.id] = (iterable, index)
+        self.visit_children(node)
+
     def visit_return(self, node: ast.Return) -> None:
         if self.func is not None:
             self.func.return_values.append(summarize(node.value))
+            value = node.value
+            if isinstance(value, ast.IfExp):
+                # `return _required if required else _optional`: each branch with its test
+                for branch, negated in ((value.body, False), (value.orelse, True)):
+                    if isinstance(branch, (ast.Name, ast.Attribute, ast.Call)):
+                        tests = (*self._tests(), self._test(value.test, negated))
+                        self.func.returns_when.append((tests, summarize(branch)))
+            elif self.tests and value is not None:
+                if isinstance(value, ast.Await):
+                    value = value.value  # `return await call_next(request)` under `if`: the call it hands on to
+                if isinstance(value, (ast.Name, ast.Attribute, ast.Call)):
+                    self.func.returns_when.append((self._tests(), summarize(value)))
         if node.value is not None:
             self.visit(node.value)
 
     def visit_raise(self, node: ast.Raise) -> None:
         if self.func is not None and node.exc is not None:
-            self.func.raises.append(summarize(node.exc))
+            exc = summarize(node.exc)
+            self.func.raises.append(exc)
+            self.func.raises_when.append((self._tests(), exc))
         self.visit_children(node)
+
+    def visit_if(self, node: ast.If) -> None:
+        if self.func is None:
+            self.visit_children(node)
+            return
+        self.visit(node.test)
+        self.tests.append((node.test, False))
+        for stmt in node.body:
+            self.visit(stmt)
+        self.tests[-1] = (node.test, True)
+        for stmt in node.orelse:
+            self.visit(stmt)
+        self.tests.pop()
+        if not node.orelse and id(node) in self.top_ids and isinstance(node.body[-1], (ast.Return, ast.Raise)):
+            # `if test: return` at the top of a function: the rest of it runs only when the test is false
+            self.tests.append((node.test, True))
+
+    def _test(self, test: ast.expr, negated: bool) -> Test:
+        known = self.test_texts.get((id(test), negated))
+        if known is None:
+            known = self.test_texts[(id(test), negated)] = Test(ast.unparse(test)[:160], names_in(test)[:12], negated)
+        return known
+
+    def _tests(self) -> tuple[Test, ...]:
+        return tuple(self._test(test, negated) for test, negated in self.tests)
 
     def visit_leaf(self, node: ast.AST) -> None:
         """Nodes with nothing below them worth visiting."""
@@ -349,7 +419,9 @@ def _compact(func: FuncFacts) -> None:
     func.flags = frozenset(func.flags) if func.flags else _EMPTY_SET
     if not func.locals:
         func.locals = _EMPTY_DICT
-    for name in ("calls", "return_values", "raises", "decorators", "params"):
+    if not func.loops:
+        func.loops = _EMPTY_DICT
+    for name in ("calls", "return_values", "raises", "decorators", "params", "raises_when", "returns_when"):
         if not getattr(func, name):
             setattr(func, name, _EMPTY_LIST)
 
@@ -373,6 +445,9 @@ _VISITORS = {
     ast.AnnAssign: Walker.visit_ann_assign,
     ast.AugAssign: Walker.visit_aug_assign,
     ast.Return: Walker.visit_return,
+    ast.If: Walker.visit_if,
+    ast.For: Walker.visit_for,
+    ast.AsyncFor: Walker.visit_for,
     ast.Raise: Walker.visit_raise,
     ast.With: Walker.visit_with,
     ast.AsyncWith: Walker.visit_with,
