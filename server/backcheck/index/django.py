@@ -794,7 +794,7 @@ class DjangoIndex:
             self._step("inline", func.name, facts, func.line, "authenticates", called)
             return [called]
         refuses = "auth_status" in func.flags or any(c.func.endswith("Forbidden") for c in func.calls)
-        line = gates.credential_check(self.registries.tree(facts), func.line) if refuses else 0
+        line = gates.credential_check(self.registries.function_tree(facts, func.line), func.line) if refuses else 0
         if line:
             text = f"inline check of a request credential (line {line})"
             self._step("inline", f"{func.name} body", facts, line, "authenticates", f"{text} answers 401/403")
@@ -827,13 +827,13 @@ class DjangoIndex:
     def _guard_gate(self, facts: FileFacts, func_line: int, guard_line: int) -> tuple[gates.Gate | None, bool]:
         key = (facts.path, func_line, guard_line)
         if key not in self._gates:
-            self._gates[key] = gates.guard_gate(self.registries.tree(facts), func_line, guard_line)
+            self._gates[key] = gates.guard_gate(self.registries.function_tree(facts, func_line), func_line, guard_line)
         return self._gates[key]
 
     def _bypass(self, facts: FileFacts, func_line: int) -> gates.Gate | None:
         key = (facts.path, func_line, 0)
         if key not in self._gates:
-            self._gates[key] = gates.permission_bypass(self.registries.tree(facts), func_line)
+            self._gates[key] = gates.permission_bypass(self.registries.function_tree(facts, func_line), func_line)
         return self._gates[key]
 
     def _setting_value(self, site: Site, gate: gates.Gate) -> tuple[Any, str]:

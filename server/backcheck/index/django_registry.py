@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import os
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,6 +111,8 @@ class Registries:
     _consumers: dict[str, _Consumer] = field(default_factory=dict)
     _entries: dict[str, list[Entry]] = field(default_factory=dict)  # by registry root
     _trees: dict[str, ast.Module | None] = field(default_factory=dict)
+    _sources: dict[str, list[str]] = field(default_factory=dict)
+    _functions: dict[tuple[str, int], ast.Module | None] = field(default_factory=dict)
     _models: dict[tuple[str, str], tuple[FileFacts, ClassFacts]] = field(default_factory=dict)
     _consumer_names: set[str] = field(default_factory=set)
     _keyed: dict[str, Any] = field(default_factory=dict)
@@ -126,14 +129,51 @@ class Registries:
                 self._trees[facts.path] = None
         return self._trees[facts.path]
 
+    def _lines(self, facts: FileFacts) -> list[str]:
+        if facts.path not in self._sources:
+            try:
+                with open(os.path.join(self.project.root, facts.path), encoding="utf-8") as handle:
+                    self._sources[facts.path] = handle.read().splitlines(keepends=True)
+            except (OSError, ValueError):
+                self._sources[facts.path] = []
+        return self._sources[facts.path]
+
+    def function_tree(self, facts: FileFacts, line: int) -> ast.Module | None:
+        """A module holding only the function defined at `line` (its own lines parsed, line numbers kept);
+        the whole file when the function cannot be cut out on its own."""
+        key = (facts.path, line)
+        if key in self._functions:
+            return self._functions[key]
+        func = next((f for f in [*facts.all_functions(), *facts.nested.values()] if f.line == line), None)
+        tree = None
+        lines = self._lines(facts)
+        if func is not None and lines:
+            text = textwrap.dedent("".join(lines[func.line - 1: func.end_line]))
+            try:
+                tree = ast.parse(text)
+                ast.increment_lineno(tree, func.line - 1)
+            except (SyntaxError, ValueError):
+                tree = None
+        if tree is None:
+            tree = self.tree(facts)
+        self._functions[key] = tree
+        return tree
+
     def function_node(self, facts: FileFacts, line: int) -> ast.FunctionDef | None:
-        tree = self.tree(facts)
+        tree = self.function_tree(facts, line)
         if tree is None:
             return None
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno == line:
                 return node  # type: ignore[return-value]
         return None
+
+    def enclosing_function_tree(self, facts: FileFacts, line: int) -> ast.Module | None:
+        """The syntax of the outermost function written around `line`, or of the whole module."""
+        for func in facts.all_functions():
+            if func.line <= line <= func.end_line:
+                return self.function_tree(facts, func.line)
+        return self.tree(facts)
 
     def canonical(self, facts: FileFacts, name: str) -> str:
         """One spelling for a name however it is imported: where it is declared, or its qualified name."""
@@ -297,7 +337,7 @@ class Registries:
 
     def _required_base(self, facts: FileFacts, call: CallV) -> str:
         """The base class an `if issubclass(model, Base):` around a registration asks of the model."""
-        tree = self.tree(facts)
+        tree = self.enclosing_function_tree(facts, call.line)
         if tree is None:
             return ""
         best = ""
