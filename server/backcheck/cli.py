@@ -19,6 +19,7 @@ examples:
   backcheck check app/ --format json     machine-readable findings (sarif for code scanning)
   backcheck check . --select BC1 --ignore BC102
   backcheck routes .                     every route, its methods, full path and how it is authenticated
+  backcheck routes . --explain           ... and the auth candidates examined for each, with why
   backcheck rule BC101                   why a rule matters and what to write instead
   backcheck serve                        the language server (stdio), for VS Code and Neovim
   backcheck tui                          the companion beside your editor
@@ -52,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
                             description="List every route the index found, with how it is authenticated.")
     routes.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH")
     routes.add_argument("--format", choices=["table", "json"], default="table")
+    routes.add_argument("--explain", action="store_true",
+                        help="after each route, the auth candidates examined: "
+                        "kind, name, where, verdict, reason")
     routes.add_argument("--no-cache", action="store_true")
 
     sub.add_parser("rules", help="list every rule", description="List every rule with its code and checklist item.")
@@ -149,24 +153,65 @@ def cmd_routes(args: argparse.Namespace) -> int:
     if not routes:
         print("No routes found. backcheck looks for FastAPI, Flask and Django/DRF routes.")
         return 0
+    if args.explain:
+        _print_explained(routes)
+    else:
+        _print_table(routes)
+    conditional = sum(1 for r in routes if r.auth_state == "conditional" and not r.public)
+    open_routes = sum(1 for r in routes if r.auth_state == "open" and not r.public)
+    print(f"\n{len(routes)} routes; {sum(r.auth for r in routes)} authenticated, "
+          f"{sum(1 for r in routes if r.public and not r.auth)} declared public, "
+          + (f"{conditional} conditional, " if conditional else "")
+          + f"{open_routes} open to anonymous requests.")
+    return 0
+
+
+def _auth_cells(route) -> tuple[str, str]:
+    """(AUTH, HOW) of a route in the table."""
+    from backcheck.rules.auth.explain import open_when
+
+    if route.auth:
+        return "yes", "; ".join(route.auth_via)
+    if route.public:
+        return "public", route.public_via
+    if route.auth_condition:
+        return "conditional", f"({open_when(route.auth_condition)})"
+    return "NO", ""
+
+
+def _print_table(routes) -> None:
     rows = [("METHODS", "PATH", "AUTH", "HANDLER", "HOW")]
     for r in routes:
-        if r.auth:
-            auth, how = "yes", "; ".join(r.auth_via)
-        elif r.public:
-            auth, how = "public", r.public_via
-        else:
-            auth, how = "NO", ""
+        auth, how = _auth_cells(r)
         rows.append((",".join(r.methods), r.path, auth, f"{r.file}:{r.line} {r.function}", how))
     widths = [min(max(len(row[i]) for row in rows), 60) for i in range(4)]
     for row in rows:
         cells = [row[i][: widths[i]].ljust(widths[i]) for i in range(4)]
         how = row[4] if len(row[4]) <= 90 else row[4][:87] + "..."
         print("  ".join(cells) + ("  " + how if how else ""))
-    open_routes = sum(1 for r in routes if not r.auth and not r.public)
-    print(f"\n{len(routes)} routes; {sum(r.auth for r in routes)} authenticated, "
-          f"{sum(1 for r in routes if r.public and not r.auth)} declared public, {open_routes} open to anonymous requests.")
-    return 0
+
+
+def _print_explained(routes) -> None:
+    """Each route, then its chain: one line per candidate examined, then the verdict."""
+    from backcheck.rules.auth import explain
+
+    for number, r in enumerate(routes):
+        auth, how = _auth_cells(r)
+        label = f"{auth} {how}" if auth == "conditional" else auth
+        head = f"{','.join(r.methods)} {r.path}  {r.file}:{r.line} {r.function}  auth: {label}"
+        print(("\n" if number else "") + head)
+        steps = explain.chain(r)
+        rows = [(s.kind or "-", s.name, explain.where_text(s), s.verdict, s.reason)
+                for s in steps if s.name]
+        widths = [max((len(row[i]) for row in rows), default=0) for i in range(4)]
+        for step in steps:
+            if not step.name:  # nothing was examined: the reason says so
+                print(f"    {step.reason or step.verdict}")
+                continue
+            row = rows.pop(0)
+            cells = "  ".join(row[i].ljust(widths[i]) for i in range(4))
+            print(f"    {cells}  {row[4]}".rstrip())
+        print(f"    => {explain.verdict(r)}")
 
 
 def cmd_rules(_: argparse.Namespace) -> int:

@@ -7,6 +7,15 @@ from typing import Any
 
 
 @dataclass(slots=True)
+class Related:
+    """A place that explains part of a finding (an auth candidate a route was checked for)."""
+
+    path: str  # relative to the project root, forward slashes
+    line: int  # 1-based
+    message: str
+
+
+@dataclass(slots=True)
 class Finding:
     """One checklist violation. Positions are as `ast` gives them: 1-based lines, 0-based UTF-8 byte
     columns; outputs convert them (the CLI to 1-based characters, the LSP to the client's encoding)."""
@@ -22,6 +31,14 @@ class Finding:
     first_line: int = 0
     # hints the rule's fix builder reads (kept small and picklable)
     data: dict[str, Any] = field(default_factory=dict)
+    # "error", "warning" or "info" when this finding differs from its rule's severity, else ""
+    severity: str = ""
+    # where the explanation of the finding lives (LSP relatedInformation, SARIF relatedLocations)
+    related: list[Related] = field(default_factory=list)
+
+    def severity_or(self, default: str) -> str:
+        """This finding's severity: its own when set, else the rule's (`default`)."""
+        return self.severity or default
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.col, self.code)

@@ -28,7 +28,7 @@ from backcheck.rules.base import FileContext, Rule
 
 log = logging.getLogger("backcheck.engine")
 
-CACHE_FORMAT = 20
+CACHE_FORMAT = 41
 
 
 @dataclass(slots=True)

@@ -82,7 +82,7 @@ def test_routes_json(project: Path, capsys) -> None:
     (route,) = json.loads(out)["routes"]
     assert route == {"file": "main.py", "line": 7, "function": "list_orders", "methods": ["GET"],
                      "path": "/orders", "framework": "fastapi", "auth": False, "auth_via": [], "public": False,
-                     "auth_state": "open"}
+                     "auth_state": "open", "auth_trail": []}
 
 
 def test_rules_and_rule_docs(capsys) -> None:

@@ -632,3 +632,295 @@ def test_view_handing_over_to_protected_views(routes_of) -> None:
     ))
     assert routes[("*", "/checks/")].auth_via[0].startswith("hands over to create_check")
     assert not routes[("*", "/mixed/")].auth
+
+
+# -- registries, router subclasses, trails and settings gates ----------------------------------------
+
+REGISTRY = """
+    views = {}
+
+
+    def register_view(model, name, path=None, detail=True):
+        def wrapper(cls):
+            app_label = model._meta.app_label
+            model_name = model._meta.model_name
+            views.setdefault(app_label, {}).setdefault(model_name, []).append(
+                {"name": name, "view": cls, "path": path if path is not None else name, "detail": detail}
+            )
+            return cls
+
+        return wrapper
+"""
+
+MODEL_URLS = """
+    from django.urls import path
+
+    from shop.registry import views
+
+
+    def model_urls(app_label, model_name, detail=True):
+        out = []
+        for entry in views.get(app_label, {}).get(model_name, []):
+            if entry["detail"] != detail:
+                continue
+            url = f"{entry['path']}/" if entry["path"] else ""
+            out.append(path(url, entry["view"].as_view()))
+        return out
+"""
+
+
+def test_registry_built_urls(routes_of) -> None:
+    routes = routes_of(project(
+        urls="""
+            from django.urls import include, path
+            from shop.urlutils import model_urls
+
+            urlpatterns = [
+                path("orders/", include(model_urls("shop", "order", detail=False))),
+                path("orders/<int:pk>/", include(model_urls("shop", "order"))),
+            ]
+        """,
+        views="""
+            from django.contrib.auth.mixins import LoginRequiredMixin
+            from django.views import View
+            from shop.models import Order, Tag
+            from shop.registry import register_view
+
+            @register_view(Order, "list", path="", detail=False)
+            class OrderList(View):
+                def get(self, request):
+                    return list_orders()
+
+            @register_view(Order, "edit")
+            class OrderEdit(LoginRequiredMixin, View):
+                def get(self, request, pk):
+                    return form(pk)
+
+                def post(self, request, pk):
+                    return save(pk)
+
+            @register_view(Order, "bulk_delete", path="delete", detail=False)
+            class OrderBulkDelete(View):
+                def post(self, request):
+                    return delete_all()
+
+            @register_view(Tag, "edit")
+            class TagEdit(View):
+                def post(self, request, pk):
+                    return save_tag(pk)
+        """,
+        shop__models="""
+            from django.db import models
+
+            class Order(models.Model):
+                pass
+
+            class Tag(models.Model):
+                pass
+        """,
+        shop__registry=REGISTRY,
+        shop__urlutils=MODEL_URLS,
+    ))
+    assert set(routes) == {
+        ("GET", "/orders/"), ("POST", "/orders/delete/"),
+        ("GET", "/orders/<int:pk>/edit/"), ("POST", "/orders/<int:pk>/edit/"),
+    }
+    assert routes["GET", "/orders/"].function == "OrderList.get" and not routes["GET", "/orders/"].auth
+    assert routes["POST", "/orders/<int:pk>/edit/"].auth
+
+
+def test_feature_views_registered_for_models_with_a_base(routes_of) -> None:
+    routes = routes_of(project(
+        urls="""
+            from django.urls import include, path
+            from shop.urlutils import model_urls
+
+            urlpatterns = [
+                path("orders/<int:pk>/", include(model_urls("shop", "order"))),
+                path("tags/<int:pk>/", include(model_urls("shop", "tag"))),
+            ]
+        """,
+        views="""
+            from django.views import View
+
+            class HistoryView(View):
+                def get(self, request, pk):
+                    return history(pk)
+        """,
+        shop__models="""
+            from django.db import models
+
+            class Tracked(models.Model):
+                class Meta:
+                    abstract = True
+
+            class Order(Tracked):
+                pass
+
+            class Tag(models.Model):
+                pass
+
+            def register_models(*all_models):
+                from shop.registry import register_view
+
+                for model in all_models:
+                    if issubclass(model, Tracked):
+                        register_view(model, "history")("shop.views.HistoryView")
+        """,
+        shop__registry=REGISTRY,
+        shop__urlutils=MODEL_URLS,
+    ))
+    assert set(routes) == {("GET", "/orders/<int:pk>/history/")}
+
+
+ROUTER_VIEWS = """
+    from rest_framework import viewsets
+    from rest_framework.response import Response
+    from rest_framework.routers import APIRootView
+
+    class ShopRoot(APIRootView):
+        pass
+
+    class BulkMixin:
+        def bulk_update(self, request):
+            return Response()
+
+        def bulk_destroy(self, request):
+            return Response()
+
+    class ItemViewSet(BulkMixin, viewsets.ModelViewSet):
+        queryset = None
+
+    class NoteViewSet(viewsets.ReadOnlyModelViewSet):
+        queryset = None
+
+        def run(self, request, pk=None):
+            return Response()
+"""
+
+
+def test_router_subclass_routes_and_api_root(routes_of) -> None:
+    routes = routes_of(project(
+        urls="""
+            from shop import views
+            from shop.routers import ShopRouter
+
+            router = ShopRouter()
+            router.APIRootView = views.ShopRoot
+            for prefix, viewset in [("tags", views.NoteViewSet), ("labels", views.NoteViewSet)]:
+                router.register(prefix, viewset)
+            router.register("items", views.ItemViewSet)
+            router.register("notes", views.NoteViewSet)
+            urlpatterns = router.urls
+        """,
+        views=ROUTER_VIEWS,
+        shop__routers="""
+            from rest_framework.routers import DefaultRouter, Route
+
+            class ShopRouter(DefaultRouter):
+                def __init__(self, *args, **kwargs):
+                    super().__init__(*args, **kwargs)
+                    self.routes[0].mapping.update({"put": "bulk_update", "delete": "bulk_destroy"})
+
+                def get_routes(self, viewset):
+                    self.routes = [
+                        r._replace(mapping={**r.mapping, "post": "run"}) if isinstance(r, Route) and r.detail else r
+                        for r in self.routes
+                    ]
+                    return super().get_routes(viewset)
+        """,
+    ))
+    methods = {key for key in routes if key[1].startswith("/items/")}
+    assert {m for m, _ in methods} >= {"GET", "POST", "PUT", "PATCH", "DELETE"}
+    assert ("PUT", "/items/") in routes and ("DELETE", "/items/") in routes
+    assert ("PUT", "/notes/") not in routes  # no bulk_update on a read-only viewset
+    assert ("POST", "/notes/<pk>/") in routes and routes["POST", "/notes/<pk>/"].function == "NoteViewSet.run"
+    assert routes["GET", "/"].function == "ShopRoot"
+    assert ("GET", "/tags/") in routes and ("GET", "/labels/<pk>/") in routes  # registered in a loop
+
+
+GATED = """
+    from django.conf import settings
+    from django.contrib.auth.mixins import AccessMixin
+    from django.views import View
+
+    class GateMixin(AccessMixin):
+        def dispatch(self, request, *args, **kwargs):
+            if settings.LOGIN_REQUIRED and not request.user.is_authenticated:
+                return self.handle_no_permission()
+            return super().dispatch(request, *args, **kwargs)
+
+    class Board(GateMixin, View):
+        def get(self, request):
+            return board()
+"""
+
+
+def _gated(routes_of, value: str):
+    return routes_of(project(
+        urls="""
+            from django.urls import path
+            from shop import views
+
+            urlpatterns = [path("board/", views.Board.as_view())]
+        """,
+        views=GATED,
+        settings=SETTINGS + f"    LOGIN_REQUIRED = {value}\n",
+    ))["GET", "/board/"]
+
+
+def test_settings_gate_secure_value_authenticates_with_reason(routes_of) -> None:
+    route = _gated(routes_of, 'getattr(configuration, "LOGIN_REQUIRED", True)')
+    assert route.auth and route.auth_state == "authenticated" and not route.auth_condition
+    step = next(s for s in route.auth_trail if s.name == "GateMixin.dispatch")
+    assert step.verdict == "authenticates" and "settings.LOGIN_REQUIRED" in step.reason
+    assert step.file == "shop/views.py" and step.line == 7
+
+
+def test_settings_gate_unknown_value_is_conditional(routes_of) -> None:
+    route = _gated(routes_of, 'load_from_database("LOGIN_REQUIRED")')
+    assert not route.auth and route.auth_state == "conditional"
+    assert route.auth_condition == "settings.LOGIN_REQUIRED is not true"
+    assert [s.verdict for s in route.auth_trail if s.name == "GateMixin.dispatch"] == ["conditional"]
+
+
+def test_settings_gate_off_is_open(routes_of) -> None:
+    route = _gated(routes_of, "False")
+    assert not route.auth and route.auth_state == "open"
+    assert [s.verdict for s in route.auth_trail if s.name == "GateMixin.dispatch"] == ["open"]
+
+
+def test_trail_lists_what_did_not_count(routes_of) -> None:
+    routes = routes_of(project(
+        urls="""
+            from django.urls import path
+            from shop import views
+
+            urlpatterns = [path("a/", views.a), path("b/", views.b), path("api/c/", views.C.as_view())]
+        """,
+        views="""
+            from django.contrib.auth.decorators import login_required
+            from django.views.decorators.cache import never_cache
+            from rest_framework.views import APIView
+
+            @never_cache
+            def a(request):
+                return page()
+
+            @login_required
+            def b(request):
+                return page()
+
+            class C(APIView):
+                def get(self, request):
+                    return page()
+        """,
+        settings=SETTINGS + '    REST_FRAMEWORK = {"DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"]}\n',
+    ))
+    a = routes["*", "/a/"]
+    assert not a.auth and [(s.kind, s.name, s.verdict) for s in a.auth_trail] == [
+        ("decorator", "@never_cache", "open")]
+    b = routes["*", "/b/"]
+    assert b.auth and b.auth_trail[0].kind == "decorator" and b.auth_trail[0].verdict == "authenticates"
+    c = routes["GET", "/api/c/"]
+    assert c.auth and any(s.kind == "settings" and s.verdict == "authenticates" for s in c.auth_trail)

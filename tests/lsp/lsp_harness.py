@@ -242,9 +242,9 @@ def server_env(**extra: str) -> dict[str, str]:
     return env
 
 
-async def _spawn(env: dict[str, str] | None = None) -> Client:
+async def _spawn(env: dict[str, str] | None = None, args: list[str] | None = None) -> Client:
     client = make_client()
-    await client.start_io(sys.executable, "-m", "backcheck", "serve", env=env or server_env())
+    await client.start_io(sys.executable, *(args or ["-m", "backcheck", "serve"]), env=env or server_env())
     return client
 
 
@@ -281,10 +281,13 @@ async def stop_standby(client: Client | None = None) -> None:
 
 @asynccontextmanager
 async def lsp_session(profile: str, root: Path | None, init_options: dict | None = None,
-                      configuration: dict | None = None, env: dict[str, str] | None = None):
+                      configuration: dict | None = None, env: dict[str, str] | None = None,
+                      server_args: list[str] | None = None):
     """A started and initialized server for `root` (None: no workspace folder), shut down afterwards;
-    `env` (from `server_env`) starts a server of its own instead of the spare."""
-    client = await _spawn(env) if env is not None else await _server_client()
+    `env` (from `server_env`) or `server_args` (the interpreter's arguments instead of
+    `-m backcheck serve`) start a server of its own instead of the spare."""
+    own = env is not None or server_args is not None
+    client = await _spawn(env, server_args) if own else await _server_client()
     if configuration is not None:
         client.set_configuration(configuration)
     try:

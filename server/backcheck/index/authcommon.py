@@ -508,6 +508,8 @@ class _GateBuilder:
         if isinstance(stmt, (ast.If, ast.For, ast.While, ast.Try, ast.With, ast.FunctionDef,
                              ast.AsyncFunctionDef, ast.ClassDef)):
             return None
+        if not self.wrapped and "self" not in self.params:
+            return None  # nothing here could be the wrapped view
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call):
                 func = node.func
@@ -610,7 +612,7 @@ class _GateBuilder:
         text = _short(test)
         if isinstance(subject, ast.Name) and subject.id in self.local:
             # name the setting or call the local holds: `v == PUBLIC` reads `get_config(X) == PUBLIC`
-            text = re.sub(rf"\b{re.escape(subject.id)}\b", _short(self.local[subject.id]), text, count=1)
+            text = re.sub(rf"\b{re.escape(subject.id)}\b", lambda _m: _short(self.local[subject.id]), text, count=1)
         return ("atom", text, hint, callee, op, consts)
 
     def _hint(self, expr: ast.expr, depth: int = 0) -> tuple[str, str]:

@@ -13,6 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backcheck.index import authcommon as ac
+from backcheck.index import django_gates as gates
+from backcheck.index.django_registry import (
+    DEFAULT_ROUTES,
+    Registered,
+    Registries,
+    Routers,
+    loop_bindings,
+)
 from backcheck.index.facts import (
     CallV,
     ClassFacts,
@@ -25,7 +33,7 @@ from backcheck.index.facts import (
     Ref,
     Seq,
 )
-from backcheck.index.project import Project, Route
+from backcheck.index.project import AuthStep, Project, Route
 
 _PATTERN_FUNCS = {"path", "re_path", "url"}
 _PATTERN_QUALIFIED = {"django.urls.path", "django.urls.re_path", "django.conf.urls.url", "django.urls.conf.path",
@@ -35,8 +43,6 @@ _ROUTER_TYPES = {"DefaultRouter", "SimpleRouter", "ExtendedDefaultRouter", "Exte
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 _HTTP = ("get", "post", "put", "patch", "delete")
 # Viewset actions the routers map, per route kind and HTTP method.
-_LIST_ACTIONS = (("GET", "list"), ("POST", "create"))
-_DETAIL_ACTIONS = (("GET", "retrieve"), ("PUT", "update"), ("PATCH", "partial_update"), ("DELETE", "destroy"))
 # What library DRF bases provide: viewset actions, or generic views' handler actions by HTTP method.
 _MIXIN_ACTIONS = {
     "ListModelMixin": {"list"}, "CreateModelMixin": {"create"}, "RetrieveModelMixin": {"retrieve"},
@@ -52,6 +58,7 @@ _GENERIC_VIEWS = {
     "RetrieveDestroyAPIView": {"GET": "retrieve", "DELETE": "destroy"},
     "RetrieveUpdateDestroyAPIView": {"GET": "retrieve", "PUT": "update", "PATCH": "partial_update",
                                      "DELETE": "destroy"},
+    "APIRootView": {"GET": "get"},  # DRF's router root: lists the registered prefixes
 }
 # Django generic views and the methods they answer without the project defining a handler.
 _DJANGO_GENERIC = {
@@ -116,7 +123,20 @@ class DjangoIndex:
         self._routers: dict[tuple[str, str], list[tuple[FileFacts, CallV]]] = {}
         self._register_calls: list[tuple[FileFacts, CallV]] | None = None
         self._mros: dict[int, list[tuple[FileFacts, ClassFacts | str]]] = {}
-        self._mixins: dict[int, list[str]] = {}
+        self._mixins: dict[int, tuple[list[str], list[AuthStep]]] = {}
+        self._site: Site | None = None
+        self._gates: dict[tuple[str, int, int], Any] = {}
+        self.registries = Registries(project)
+        self.routers = Routers(project, self.registries)
+        # the auth candidates examined for the route being built, and the settings that leave it open
+        self._steps: list[AuthStep] = []
+        self._conditions: list[str] = []
+
+    def _begin(self) -> None:
+        self._steps, self._conditions = [], []
+
+    def _step(self, kind: str, name: str, facts: FileFacts | None, line: int, verdict: str, reason: str) -> None:
+        self._steps.append(AuthStep(kind, name, facts.path if facts is not None else "", line, verdict, reason))
 
     # -- classes (memoised: every route of a viewset asks the same questions) --------------------------
 
@@ -264,6 +284,12 @@ class DjangoIndex:
             short = value.func.rsplit(".", 1)[-1]
             if short in _PATTERN_FUNCS or short == "include":
                 yield facts, self._full_call(facts, value)
+                return
+            registered = self.registries.expand(facts, value)
+            if registered is not None:
+                # get_model_urls("dcim", "site"): the views a registry holds for that key
+                for item in registered:
+                    yield facts, item
             elif value.args:
                 # format_suffix_patterns(urlpatterns), static(...) and friends wrap or add patterns
                 for arg in value.args:
@@ -288,6 +314,14 @@ class DjangoIndex:
         return call
 
     def walk_pattern(self, site: Site, facts: FileFacts, pattern: Any, mount: Mount, depth: int) -> None:
+        if isinstance(pattern, Registered):
+            owner, kind, decl = pattern.view
+            inner = Mount(mount.prefix + pattern.piece, list(mount.wrappers))
+            if kind == "class":
+                self.class_view(site, owner, decl, inner, None)
+            elif kind == "function":
+                self.function_view(site, owner, decl, inner)
+            return
         if isinstance(pattern, Ref):
             # `urlpatterns += router.urls`
             self._router_urls(site, facts, pattern.name.removesuffix(".urls"), mount)
@@ -303,7 +337,7 @@ class DjangoIndex:
         route = pattern.args[0] if pattern.args else pattern.kwargs.get("route")
         text = _const_str(route)
         if text is None:
-            text = route.prefix if isinstance(route, FStr) else ""
+            text = (route.text or route.prefix) if isinstance(route, FStr) else ""
         piece = text if short == "path" else regex_to_path(text)
         view = pattern.args[1] if len(pattern.args) > 1 else pattern.kwargs.get("view")
         self.resolve_view(site, facts, view, Mount(mount.prefix + piece, list(mount.wrappers)), depth, pattern)
@@ -432,7 +466,7 @@ class DjangoIndex:
         found = self._router_registrations(facts, name)
         if found is None:
             return
-        _owner, ctor, registrations = found
+        owner, ctor, registrations = found
         trailing = ctor.kwargs.get("trailing_slash")
         slash = "/" if trailing is None or (isinstance(trailing, Const) and trailing.value is True) else (
             _const_str(trailing) or "")
@@ -441,25 +475,44 @@ class DjangoIndex:
             parent_prefix = _const_str(ctor.args[1]) or ""
             lookup = _const_str(ctor.kwargs.get("lookup")) or "parent"
             nested = f"{parent_prefix.strip('^/$')}/<{lookup}_pk>/"
-        for reg_facts, call in registrations:
-            prefix = _const_str(call.args[0]) if call.args else _const_str(call.kwargs.get("prefix"))
-            viewset = call.args[1] if len(call.args) > 1 else call.kwargs.get("viewset")
-            if prefix is None or not isinstance(viewset, Ref):
-                continue
+        table = self.routers.table(owner, ctor.func)
+        root_view = self.routers.root_view(owner, name.rsplit(".", 1)[-1], ctor)
+        if root_view is not None:
+            # DefaultRouter's API root at the router's own prefix
+            view_facts, view_cls = root_view
+            self.class_view(site, view_facts, view_cls, Mount(mount.prefix + nested, mount.wrappers), None)
+        for reg_facts, call, prefix, viewset in self._registered(registrations):
             target = ac.resolve_name(self.project, reg_facts, viewset.name)
             if not target or target[1] != "class":
                 continue
             base = mount.prefix + nested + regex_to_path(prefix)
-            self.viewset_routes(site, target[0], target[2], Mount(base, mount.wrappers), slash)
+            self.viewset_routes(site, target[0], target[2], Mount(base, mount.wrappers), slash, table)
 
-    def viewset_routes(self, site: Site, facts: FileFacts, cls: ClassFacts, mount: Mount, slash: str) -> None:
-        actions = self.viewset_actions(facts, cls)
+    def _registered(self, registrations: list[tuple[FileFacts, CallV]]) -> Iterator[tuple[FileFacts, CallV, str, Ref]]:
+        """(file, call, prefix, viewset) for each `router.register(...)`, once per turn of a loop over a
+        literal list when the call is written inside one (`for prefix, viewset in ROUTES:`)."""
+        for reg_facts, call in registrations:
+            prefix_arg = call.args[0] if call.args else call.kwargs.get("prefix")
+            viewset_arg = call.args[1] if len(call.args) > 1 else call.kwargs.get("viewset")
+            prefix = _const_str(prefix_arg)
+            if prefix is not None and isinstance(viewset_arg, Ref):
+                yield reg_facts, call, prefix, viewset_arg
+                continue
+            for turn in loop_bindings(self.registries.tree(reg_facts), call.line):
+                bound_prefix = turn.get(prefix_arg.name) if isinstance(prefix_arg, Ref) else prefix_arg
+                bound_viewset = turn.get(viewset_arg.name) if isinstance(viewset_arg, Ref) else None
+                text = _const_str(bound_prefix)
+                if text is not None and isinstance(bound_viewset, Ref):
+                    yield reg_facts, call, text, bound_viewset
+
+    def viewset_routes(self, site: Site, facts: FileFacts, cls: ClassFacts, mount: Mount, slash: str,
+                       table: list[tuple[bool, dict[str, str]]] | None = None) -> None:
         lookup = self._lookup_name(facts, cls)
-        for kind, table in (("list", _LIST_ACTIONS), ("detail", _DETAIL_ACTIONS)):
-            path = mount.prefix + (f"/<{lookup}>" if kind == "detail" else "") + slash
-            for method, action in table:
-                if action in actions:
-                    self._emit_action(site, facts, cls, action, [method], path, mount)
+        for detail, mapping in table if table is not None else DEFAULT_ROUTES:
+            path = mount.prefix + (f"/<{lookup}>" if detail else "") + slash
+            for method, action in mapping.items():
+                if self._has_action(facts, cls, action):
+                    self._emit_action(site, facts, cls, action, [method.upper()], path, mount)
         for func in self._extra_actions(facts, cls):
             decorator = next(d for d in func.decorators if isinstance(d, CallV)
                              and d.func.rsplit(".", 1)[-1] in ("action", "detail_route", "list_route"))
@@ -469,6 +522,10 @@ class DjangoIndex:
             methods = [_const_str(m).upper() for m in _items(decorator.kwargs.get("methods")) if _const_str(m)] or ["GET"]
             path = mount.prefix + (f"/<{lookup}>" if is_detail else "") + "/" + url_path + slash
             self._emit_action(site, facts, cls, func.name, methods, path, mount, decorator)
+
+    def _has_action(self, facts: FileFacts, cls: ClassFacts, action: str) -> bool:
+        """Whether a viewset answers an action: a method in the project classes or a DRF mixin's."""
+        return action in self.viewset_actions(facts, cls) or self._find_method(facts, cls, action) is not None
 
     def viewset_actions(self, facts: FileFacts, cls: ClassFacts) -> set[str]:
         actions: set[str] = set()
@@ -503,6 +560,7 @@ class DjangoIndex:
     # -- views ---------------------------------------------------------------------------------------
 
     def function_view(self, site: Site, facts: FileFacts, func: FuncFacts, mount: Mount) -> None:
+        self._begin()
         methods, is_drf = ["*"], False
         for decorator in func.decorators:
             name = ac.decorator_name(decorator).rsplit(".", 1)[-1]
@@ -517,15 +575,14 @@ class DjangoIndex:
                 methods = ["GET"]
             elif name == "require_POST":
                 methods = ["POST"]
-        via, public_via = self._decorators_auth(facts, func.decorators)
+        via, public_via = self._decorators_auth(facts, func.decorators, func.first_line)
         via.extend(self._wrappers_auth(mount))
-        inline = ac.inline_auth(func) or self._inline_call(facts, func)
-        if inline:
-            via.append(inline)
+        via.extend(self._inline(site, facts, func))
         if not via:
             handed = ac.delegated_auth(self.project, facts, func, self._own_auth)
             if handed:
                 via.append(handed)
+                self._step("inline", func.name, facts, func.line, "authenticates", handed)
         perms_public = ""
         if is_drf and not via:
             declared = None
@@ -614,25 +671,17 @@ class DjangoIndex:
 
     def _emit_method(self, site: Site, facts: FileFacts, cls: ClassFacts, func: FuncFacts | None, label: str,
                      methods: list[str], mount: Mount, is_drf: bool, action_decorator: CallV | None = None) -> None:
+        self._begin()
         via: list[str] = []
-        _, public_via = self._decorators_auth(facts, cls.decorators)
+        _, public_via = self._decorators_auth(facts, cls.decorators, cls.first_line)
         via.extend(self._class_mixins_auth(facts, cls))
         via.extend(self._wrappers_auth(mount))
         if func is not None:
-            more, open_reason = self._decorators_auth(facts, func.decorators)
+            more, open_reason = self._decorators_auth(facts, func.decorators, func.first_line)
             via.extend(more)
             public_via = public_via or open_reason
-            inline = ac.inline_auth(func) or self._inline_call(facts, func)
-            if inline:
-                via.append(inline)
-        for hook in ("dispatch", "initial"):
-            found = self._find_method(facts, cls, hook)
-            if found is not None:
-                more, _ = self._decorators_auth(found[0], found[2].decorators)
-                via.extend(f"{hook}: {m}" for m in more)
-                inline = ac.inline_auth(found[2]) or self._inline_call(found[0], found[2])
-                if inline and ac.hook_rejects(found[2]):
-                    via.append(f"{found[1].name}.{hook}: {inline}")
+            via.extend(self._inline(site, facts, func))
+        via.extend(self._hooks_auth(site, facts, cls))
         if is_drf and not via:
             declared = None
             if action_decorator is not None and "permission_classes" in action_decorator.kwargs:
@@ -647,17 +696,33 @@ class DjangoIndex:
     def _emit(self, site: Site, facts: FileFacts, func: FuncFacts | None, cls: ClassFacts | None, label: str,
               methods: list[str], mount: Mount, via: list[str], public_via: str, is_drf: bool) -> None:
         path = "/" + mount.prefix.lstrip("/")
-        if not via and site.login_middleware and not public_via:
-            via.append(f"{site.login_middleware.rsplit('.', 1)[-1]} in MIDDLEWARE")
-        if not via and not public_via:
-            for mw_facts, check in site.middleware_checks:
-                guard = ac.hook_rejects(check)
-                exempt = [e for e in (guard.exempt if guard else []) if e.startswith("/")] + site.ignore_paths
-                if not any(_path_matches(path, e) for e in exempt if e):
+        ignored = bool(site.ignore_paths) and any(_path_matches(path, e) for e in site.ignore_paths if e)
+        if site.login_middleware:
+            middleware = site.login_middleware.rsplit(".", 1)[-1]
+            settings_facts = site.settings
+            if ignored:
+                self._step("middleware", middleware, settings_facts, 0, "open", "path is in its ignore list")
+            elif public_via:
+                self._step("middleware", middleware, settings_facts, 0, "open", f"view exempt ({public_via})")
+            else:
+                self._step("middleware", middleware, settings_facts, 0, "authenticates", "in MIDDLEWARE")
+                if not via:
+                    via.append(f"{middleware} in MIDDLEWARE")
+        for _mw_facts, check in site.middleware_checks:
+            guard = ac.hook_rejects(check)
+            exempt = [e for e in (guard.exempt if guard else []) if e.startswith("/")] + site.ignore_paths
+            if any(_path_matches(path, e) for e in exempt if e):
+                self._step("middleware", check.qualname, _mw_facts, check.line, "open", "exempts this path")
+            elif public_via:
+                self._step("middleware", check.qualname, _mw_facts, check.line, "open", "view marked public")
+            else:
+                self._step("middleware", check.qualname, _mw_facts, check.line, "authenticates",
+                           f"rejects anonymous requests (line {guard.line if guard else check.line})")
+                if not via:
                     via.append(f"middleware {check.qualname}")
-                    break
-        if via and site.login_middleware and site.ignore_paths and any(_path_matches(path, e) for e in site.ignore_paths):
-            via = [v for v in via if "MIDDLEWARE" not in v]
+        if public_via:
+            self._step("marker", public_via, facts, func.line if func else (cls.line if cls else 0), "open",
+                       "the view is public on purpose")
         route = Route(
             file=facts.path,
             line=func.line if func is not None else (cls.line if cls is not None else 0),
@@ -676,29 +741,140 @@ class DjangoIndex:
             route.public, route.public_via = True, public_via
         elif not via and func is not None and cls is None and ac.is_static_page(func):
             route.public, route.public_via = True, "renders a fixed template"
+        seen: set[tuple[str, ...]] = set()
+        for step in self._steps:
+            key = (step.kind, step.name, step.file, str(step.line), step.verdict, step.reason)
+            if key not in seen:
+                seen.add(key)
+                route.auth_trail.append(step)
+        if not via and self._conditions:
+            route.auth_condition = self._conditions[0]
         self.routes_out.append(route)
 
     # -- authentication ------------------------------------------------------------------------------
 
-    def _decorators_auth(self, facts: FileFacts, decorators: list[Any]) -> tuple[list[str], str]:
+    def _decorators_auth(self, facts: FileFacts, decorators: list[Any], line: int | None = None) -> tuple[list[str], str]:
+        """(how the decorators keep anonymous requests out, why they open the view on purpose); with
+        `line` (the first decorator's line), each one examined is recorded in the route's trail."""
         via, public_via = [], ""
         for decorator in decorators:
             name = ac.decorator_name(decorator)
             short = name.rsplit(".", 1)[-1]
+            at = decorator.line if isinstance(decorator, CallV) else (line or 0)
             if short == "method_decorator" and isinstance(decorator, CallV) and decorator.args:
                 inner = decorator.args[0]
                 for item in _items(inner) or [inner]:
-                    more, open_ = self._decorators_auth(facts, [item])
+                    more, open_ = self._decorators_auth(facts, [item], at if line is not None else None)
                     via.extend(more)
                     public_via = public_via or open_
                 continue
             if ac.OPEN_DECORATOR_NAMES.match(short):
                 public_via = f"@{name}"
+                if line is not None:
+                    self._step("decorator", f"@{name}", facts, at, "open", "marks the view public")
                 continue
             reason = self.decorator_auth(facts, decorator)
             if reason:
                 via.append(f"@{reason}")
+            if line is not None and name:
+                self._step("decorator", f"@{name}", facts, at, "authenticates" if reason else "open",
+                           reason or "does not check who is calling")
         return via, public_via
+
+    def _inline(self, site: Site, facts: FileFacts, func: FuncFacts) -> list[str]:
+        """A check in the handler's own body (a settings-dependent one judged by the setting's value)."""
+        for guard in ac.guards_of(func):
+            if guard.top and guard.kind in ("rejects", "exits", "wraps"):
+                gate, _reached = self._guard_gate(facts, func.line, guard.line)
+                text = f"inline check of {guard.signal} (line {guard.line})"
+                verdict = self._judge_gate(site, facts, gate, "inline", f"{func.name} body", guard.line, text)
+                return [text + (f" ({verdict})" if gate else "")] if verdict is not None else []
+        called = self._inline_call(facts, func)
+        if called:
+            self._step("inline", func.name, facts, func.line, "authenticates", called)
+            return [called]
+        refuses = "auth_status" in func.flags or any(c.func.endswith("Forbidden") for c in func.calls)
+        line = gates.credential_check(self.registries.tree(facts), func.line) if refuses else 0
+        if line:
+            text = f"inline check of a request credential (line {line})"
+            self._step("inline", f"{func.name} body", facts, line, "authenticates", f"{text} answers 401/403")
+            return [text]
+        return []
+
+    def _judge_gate(self, site: Site, facts: FileFacts, gate: gates.Gate | None, kind: str, name: str, line: int,
+                    text: str) -> str | None:
+        """Record a check in the trail; None when it does not count (a setting that leaves it off, or one
+        that cannot be told), else "" or the condition it counts under."""
+        if gate is None:
+            self._step(kind, name, facts, line, "authenticates", text)
+            return ""
+        value, told = self._setting_value(site, gate)
+        wanted = "true" if gate.when_true else "false"
+        if gates.is_unknown(value):
+            condition = f"{gate.setting} is not {wanted}" if gate.from_settings else \
+                f"{gate.setting} (runtime configuration) is not {wanted}"
+            self._step(kind, name, facts, line, "conditional", f"{text}, only while {gate.setting} is {wanted}; "
+                       f"its value is {told}")
+            self._conditions.append(condition)
+            return None
+        if bool(value) == gate.when_true:
+            self._step(kind, name, facts, line, "authenticates",
+                       f"{text}, only while {gate.setting} is {wanted}; the project sets {told}")
+            return f"while {gate.setting} is {wanted}"
+        self._step(kind, name, facts, line, "open", f"{text}, but {gate.setting} is {told} in the project")
+        return None
+
+    def _guard_gate(self, facts: FileFacts, func_line: int, guard_line: int) -> tuple[gates.Gate | None, bool]:
+        key = (facts.path, func_line, guard_line)
+        if key not in self._gates:
+            self._gates[key] = gates.guard_gate(self.registries.tree(facts), func_line, guard_line)
+        return self._gates[key]
+
+    def _bypass(self, facts: FileFacts, func_line: int) -> gates.Gate | None:
+        key = (facts.path, func_line, 0)
+        if key not in self._gates:
+            self._gates[key] = gates.permission_bypass(self.registries.tree(facts), func_line)
+        return self._gates[key]
+
+    def _setting_value(self, site: Site, gate: gates.Gate) -> tuple[Any, str]:
+        if not gate.from_settings or site.settings is None:
+            return gates.literal_setting(None)
+        value = self._setting(site.settings, gate.name)
+        if value is None:
+            return gates.literal_setting(Ref(f"(not set in {site.settings.path})"))
+        return gates.literal_setting(value)
+
+    def _hooks_auth(self, site: Site, facts: FileFacts, cls: ClassFacts) -> list[str]:
+        """Checks in `dispatch` / `initial` of the view class and its project bases, down the
+        `super().dispatch()` chain."""
+        via: list[str] = []
+        for hook in ("dispatch", "initial"):
+            for owner_facts, owner in self._mro(facts, cls):
+                if not isinstance(owner, ClassFacts) or hook not in owner.methods:
+                    continue
+                method = owner.methods[hook]
+                name = f"{owner.name}.{hook}"
+                more, _ = self._decorators_auth(owner_facts, method.decorators, method.first_line)
+                via.extend(f"{hook}: {m}" for m in more)
+                guard = ac.hook_rejects(method)
+                counted = None
+                if guard is not None:
+                    gate, reached = self._guard_gate(owner_facts, method.line, guard.line)
+                    if guard.top or reached:
+                        text = f"inline check of {guard.signal} (line {guard.line})"
+                        counted = self._judge_gate(site, owner_facts, gate, "hook", name, guard.line, text)
+                        if counted is not None:
+                            via.append(f"{name}: {text}" + (f" ({counted})" if counted else ""))
+                if guard is None or counted is None and not self._conditions:
+                    called = self._inline_call(owner_facts, method)
+                    if called:
+                        via.append(f"{name}: {called}")
+                        self._step("hook", name, owner_facts, method.line, "authenticates", called)
+                    elif guard is None:
+                        self._step("hook", name, owner_facts, method.line, "open", "no check of the user")
+                if via or not any(c.func == f"super().{hook}" for c in method.calls):
+                    break
+        return via
 
     def _own_auth(self, facts: FileFacts, func: FuncFacts) -> str:
         """How a function view protects itself: its decorators or an inline check."""
@@ -739,8 +915,14 @@ class DjangoIndex:
 
     def _class_mixins_auth(self, facts: FileFacts, cls: ClassFacts) -> list[str]:
         if id(cls) not in self._mixins:
-            self._mixins[id(cls)] = self._class_mixins_auth_uncached(facts, cls)
-        return list(self._mixins[id(cls)])
+            outer = self._steps
+            self._steps = []
+            via = self._class_mixins_auth_uncached(facts, cls)
+            self._mixins[id(cls)] = (via, self._steps)
+            self._steps = outer
+        via, steps = self._mixins[id(cls)]
+        self._steps.extend(steps)
+        return list(via)
 
     def _class_mixins_auth_uncached(self, facts: FileFacts, cls: ClassFacts) -> list[str]:
         via = []
@@ -752,13 +934,19 @@ class DjangoIndex:
                 short = owner.rsplit(".", 1)[-1]
                 if _AUTH_MIXINS.search(short) and not owner.startswith("rest_framework."):
                     via.append(f"mixin {short}")
+                    self._step("mixin", owner, None, 0, "authenticates", "Django's access mixin rejects anonymous "
+                               "requests")
             elif owner is not cls:
                 for decorator in owner.decorators:
-                    more, _ = self._decorators_auth(owner_facts, [decorator])
+                    more, _ = self._decorators_auth(owner_facts, [decorator], owner.first_line)
                     via.extend(more)
-                if owner.name.endswith("Mixin") and _AUTH_MIXINS.search(owner.name) and not via:
-                    # a project mixin named for what it does, even when its check is out of sight
+                if owner.name.endswith("Mixin") and _AUTH_MIXINS.search(owner.name) and not via \
+                        and "dispatch" not in owner.methods:
+                    # a project mixin named for what it does, its check out of sight (a dispatch it
+                    # defines is judged by what it does instead)
                     via.append(f"mixin {owner.name}")
+                    self._step("mixin", owner.name, owner_facts, owner.line, "authenticates",
+                               "a mixin named for the check it makes; its code does not show it")
         return list(dict.fromkeys(via))
 
     def permissions_auth(self, site: Site, facts: FileFacts, declared: list[Any] | None, method: str,
@@ -779,15 +967,28 @@ class DjangoIndex:
                 if found is not None:
                     facts, value = found
                     declared = _items(value) if isinstance(value, Seq) else [value]
+        self._site = site
         if declared is None:
             if site.default_permissions is None:
+                self._step("settings", "DEFAULT_PERMISSION_CLASSES", site.settings, 0, "open",
+                           "not set: DRF allows any request")
                 return "", ""
             declared, origin = site.default_permissions, "DEFAULT_PERMISSION_CLASSES"
+        kind = "settings" if origin == "DEFAULT_PERMISSION_CLASSES" else "permission"
+        where = site.settings if kind == "settings" else facts
         if not declared:
+            self._step(kind, origin, where, 0, "open", "empty: DRF allows any request")
             return "", f"{origin} is empty"
+        conditions_before = len(self._conditions)
         verdicts = [self._permission(facts, item, method) for item in declared]
+        for item, (verdict, label) in zip(declared, verdicts):
+            name = _const_str(item) or getattr(item, "name", "") or getattr(item, "func", "") or label
+            self._step(kind, f"{origin}: {name}", where, 0,
+                       {"auth": "authenticates", "conditional": "conditional"}.get(verdict, "open"),
+                       f"{label} for {method}" if label else f"lets anonymous {method} requests through")
         requiring = [v for v in verdicts if v[0] == "auth"]
         if requiring:
+            del self._conditions[conditions_before:]
             return f"{origin}: {requiring[0][1]}", ""
         opened = [v for v in verdicts if v[0] == "open"]
         if opened and len(opened) == len(verdicts):
@@ -832,6 +1033,22 @@ class DjangoIndex:
 
     def _custom_permission(self, facts: FileFacts, cls: ClassFacts, method: str, depth: int) -> tuple[str, str]:
         found = self._find_method(facts, cls, "has_permission")
+        gate = self._bypass(found[0], found[2].line) if found else None
+        if found is not None and gate is not None and self._site is not None:
+            # `if not settings.LOGIN_REQUIRED: return True`: the rest applies only while the setting holds
+            value, told = self._setting_value(self._site, gate)
+            wanted = "true" if gate.when_true else "false"
+            if gates.is_unknown(value):
+                self._conditions.append(f"{gate.setting} is not {wanted}")
+                return "conditional", f"{cls.name} checks only while {gate.setting} is {wanted} ({told})"
+            if bool(value) != gate.when_true:
+                return "open", f"{cls.name} lets everyone through: {gate.setting} is {told}"
+            verdict = self._custom_permission_body(found[2], cls, method)
+            if verdict[0] == "auth":
+                return "auth", f"{cls.name} (while {gate.setting} is {wanted}; the project sets {told})"
+            return verdict
+        if found is not None:
+            return self._custom_permission_body(found[2], cls, method)
         if found is None:
             # inherits has_permission: from a library permission (judge it by name) or BasePermission (allows)
             for owner_facts, owner in self._mro(facts, cls):
@@ -840,7 +1057,9 @@ class DjangoIndex:
                     if verdict[0]:
                         return verdict[0], f"{cls.name} ({verdict[1]})"
             return "", ""
-        func = found[2]
+        return "", ""
+
+    def _custom_permission_body(self, func: FuncFacts, cls: ClassFacts, method: str) -> tuple[str, str]:
         values = func.return_values
         if values and all(isinstance(v, Const) and v.value is True for v in values):
             return "open", f"{cls.name} allows everyone"

@@ -36,6 +36,8 @@ class FStr:
 
     prefix: str
     names: list[str]
+    # the whole text with each computed part as `{expr}`: f"{model}/<int:pk>/" -> "{model}/<int:pk>/"
+    text: str = ""
 
 
 @dataclass(slots=True)
@@ -132,6 +134,19 @@ def names_in(node: ast.AST) -> list[str]:
     return found
 
 
+def template_text(node: ast.AST, depth: int = 0) -> str:
+    """An f-string or `+` concatenation as text, each computed part written `{expr}`."""
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    if isinstance(node, ast.JoinedStr) and depth < 4:
+        return "".join(template_text(v, depth + 1) for v in node.values)
+    if isinstance(node, ast.FormattedValue):
+        return "{" + (dotted(node.value) or "...") + "}"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and depth < 8:
+        return template_text(node.left, depth + 1) + template_text(node.right, depth + 1)
+    return "{" + (dotted(node) or "...") + "}"
+
+
 def summarize(node: ast.AST | None, depth: int = 0) -> Any:
     """A small picklable summary of an expression."""
     if node is None:
@@ -164,7 +179,7 @@ def summarize(node: ast.AST | None, depth: int = 0) -> Any:
                 prefix += value.value
             else:
                 break
-        return FStr(prefix, names_in(node))
+        return FStr(prefix, names_in(node), template_text(node))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = summarize(node.left, depth + 1), summarize(node.right, depth + 1)
         if isinstance(left, Const) and isinstance(right, Const) and isinstance(left.value, str):
@@ -172,7 +187,7 @@ def summarize(node: ast.AST | None, depth: int = 0) -> Any:
         prefix = left.value if isinstance(left, Const) and isinstance(left.value, str) else (
             left.prefix if isinstance(left, FStr) else ""
         )
-        return FStr(prefix, names_in(node))
+        return FStr(prefix, names_in(node), template_text(node))
     if isinstance(node, ast.Starred):
         return summarize(node.value, depth + 1)
     return Other(type(node).__name__, names_in(node))
@@ -243,6 +258,16 @@ class Guard:
 
 
 @dataclass(slots=True)
+class Test:
+    """An `if` test on the way to a statement: its source text, the names it reads, and whether the
+    statement sits in the branch where the test is false (`else:`, or after `if test: return`)."""
+
+    text: str
+    names: list[str]
+    negated: bool
+
+
+@dataclass(slots=True)
 class Param:
     name: str
     annotation: Any
@@ -276,6 +301,10 @@ class FuncFacts:
     flags: set[str] = field(default_factory=set)
     # Authentication checks among the top-level statements (`if not request.user.is_authenticated: ...`).
     guards: list[Guard] = field(default_factory=list)
+    # Each `raise` with the `if` tests that lead to it (outermost first): (tests, exception summary).
+    raises_when: list[tuple[tuple[Test, ...], Any]] = field(default_factory=list)
+    # Names, attributes and calls returned under `if` tests or as `a if test else b`: (tests, value).
+    returns_when: list[tuple[tuple[Test, ...], Any]] = field(default_factory=list)
     # What the body does with the request as a decision tree (see `authcommon.gate_tree`); None when
     # trivial or too large.
     gate: Any = None
@@ -329,6 +358,8 @@ class FileFacts:
     nested: dict[str, FuncFacts] = field(default_factory=dict)
     # Module-level loop variables: name -> (summary of the iterable, position or -1).
     loops: dict[str, tuple[Any, int]] = field(default_factory=dict)
+    # Module-level assignments to an attribute (`router.APIRootView = RootView`): (target, summary, line).
+    attr_assigns: list[tuple[str, Any, int]] = field(default_factory=list)
 
     def all_functions(self):
         """Module functions, then methods of every class."""

@@ -7,7 +7,7 @@ import fnmatch
 import importlib
 import pkgutil
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -84,6 +84,7 @@ class Route:
             "public": self.public,
             "auth_state": self.auth_state,
             **({"auth_condition": self.auth_condition} if self.auth_condition else {}),
+            "auth_trail": [asdict(step) for step in self.auth_trail],
         }
 
     @property

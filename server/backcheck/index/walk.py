@@ -16,8 +16,10 @@ from backcheck.index.facts import (
     FileFacts,
     FuncFacts,
     Param,
+    Test,
     call_summary,
     dotted,
+    names_in,
     summarize,
 )
 
@@ -68,6 +70,10 @@ class Walker:
         self.cls: ClassFacts | None = None
         self.scope: list[str] = []
         self.within: tuple[str, ...] = ()
+        # `if` tests around the statement being walked inside a function: (test, in its false branch)
+        self.tests: list[tuple[ast.expr, bool]] = []
+        self.top_ids: set[int] = set()
+        self.test_texts: dict[tuple[int, bool], Test] = {}
         # parameter names of the enclosing functions (the view a decorator's wrapper calls through to)
         self.outer_params: list[set[str]] = []
         self.defined: set[str] = set()
@@ -76,6 +82,7 @@ class Walker:
 
     def run(self, tree: ast.Module) -> None:
         CALL_MEMO.clear()
+        self.test_texts.clear()
         self.defined = {getattr(s, "name", "") for s in tree.body
                         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
         try:
@@ -182,8 +189,8 @@ class Walker:
         wrapped = set().union(*self.outer_params) if self.outer_params else set()
         facts.gate = gate_tree(node, wrapped, {*self.facts.imports, *self.defined, *self.facts.assigns})
         own = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]} - {"self", "cls"}
-        outer_func, outer_within = self.func, self.within
-        self.func, self.within = facts, ()
+        outer_func, outer_within, outer_tests, outer_top = self.func, self.within, self.tests, self.top_ids
+        self.func, self.within, self.tests, self.top_ids = facts, (), [], {id(s) for s in node.body}
         self.scope.append(node.name)
         self.outer_params.append(own)
         for stmt in node.body:
@@ -191,7 +198,7 @@ class Walker:
         self.outer_params.pop()
         self.scope.pop()
         _compact(facts)
-        self.func, self.within = outer_func, outer_within
+        self.func, self.within, self.tests, self.top_ids = outer_func, outer_within, outer_tests, outer_top
 
     def visit_class(self, node: ast.ClassDef) -> None:
         for decorator in node.decorator_list:
@@ -230,6 +237,11 @@ class Walker:
     def _bind(self, target: ast.expr, value: Any, line: int) -> None:
         if isinstance(target, ast.Name):
             name = target.id
+        elif isinstance(target, ast.Attribute) and self.func is None and self.cls is None:
+            name = dotted(target)
+            if name is not None:
+                self.facts.attr_assigns.append((name, value, line))
+            return
         elif isinstance(target, ast.Attribute) and self.func is not None:
             name = dotted(target)
             if name is None:
@@ -288,13 +300,52 @@ class Walker:
     def visit_return(self, node: ast.Return) -> None:
         if self.func is not None:
             self.func.return_values.append(summarize(node.value))
+            value = node.value
+            if isinstance(value, ast.IfExp):
+                # `return _required if required else _optional`: each branch with its test
+                for branch, negated in ((value.body, False), (value.orelse, True)):
+                    if isinstance(branch, (ast.Name, ast.Attribute, ast.Call)):
+                        tests = (*self._tests(), self._test(value.test, negated))
+                        self.func.returns_when.append((tests, summarize(branch)))
+            elif self.tests and value is not None:
+                if isinstance(value, ast.Await):
+                    value = value.value  # `return await call_next(request)` under `if`: the call it hands on to
+                if isinstance(value, (ast.Name, ast.Attribute, ast.Call)):
+                    self.func.returns_when.append((self._tests(), summarize(value)))
         if node.value is not None:
             self.visit(node.value)
 
     def visit_raise(self, node: ast.Raise) -> None:
         if self.func is not None and node.exc is not None:
-            self.func.raises.append(summarize(node.exc))
+            exc = summarize(node.exc)
+            self.func.raises.append(exc)
+            self.func.raises_when.append((self._tests(), exc))
         self.visit_children(node)
+
+    def visit_if(self, node: ast.If) -> None:
+        if self.func is None:
+            self.visit_children(node)
+            return
+        self.visit(node.test)
+        self.tests.append((node.test, False))
+        for stmt in node.body:
+            self.visit(stmt)
+        self.tests[-1] = (node.test, True)
+        for stmt in node.orelse:
+            self.visit(stmt)
+        self.tests.pop()
+        if not node.orelse and id(node) in self.top_ids and isinstance(node.body[-1], (ast.Return, ast.Raise)):
+            # `if test: return` at the top of a function: the rest of it runs only when the test is false
+            self.tests.append((node.test, True))
+
+    def _test(self, test: ast.expr, negated: bool) -> Test:
+        known = self.test_texts.get((id(test), negated))
+        if known is None:
+            known = self.test_texts[(id(test), negated)] = Test(ast.unparse(test)[:160], names_in(test)[:12], negated)
+        return known
+
+    def _tests(self) -> tuple[Test, ...]:
+        return tuple(self._test(test, negated) for test, negated in self.tests)
 
     def visit_leaf(self, node: ast.AST) -> None:
         """Nodes with nothing below them worth visiting."""
@@ -370,7 +421,7 @@ def _compact(func: FuncFacts) -> None:
         func.locals = _EMPTY_DICT
     if not func.loops:
         func.loops = _EMPTY_DICT
-    for name in ("calls", "return_values", "raises", "decorators", "params"):
+    for name in ("calls", "return_values", "raises", "decorators", "params", "raises_when", "returns_when"):
         if not getattr(func, name):
             setattr(func, name, _EMPTY_LIST)
 
@@ -394,6 +445,7 @@ _VISITORS = {
     ast.AnnAssign: Walker.visit_ann_assign,
     ast.AugAssign: Walker.visit_aug_assign,
     ast.Return: Walker.visit_return,
+    ast.If: Walker.visit_if,
     ast.For: Walker.visit_for,
     ast.AsyncFor: Walker.visit_for,
     ast.Raise: Walker.visit_raise,

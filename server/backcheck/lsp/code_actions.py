@@ -188,7 +188,7 @@ async def code_actions(server: BackcheckServer, params: types.CodeActionParams) 
     asked = {(d.code, d.range.start.line) for d in params.context.diagnostics or [] if d.source == "backcheck"}
     chosen: list[tuple[Finding, types.Diagnostic]] = []
     for finding in file_findings:
-        diagnostic = to_diagnostic(encoder, lines, finding, root.settings.docs_url)
+        diagnostic = to_diagnostic(encoder, lines, finding, root.settings.docs_url, root.uri)
         if _overlaps(diagnostic.range, params.range) or (finding.code, diagnostic.range.start.line) in asked:
             chosen.append((finding, diagnostic))
 

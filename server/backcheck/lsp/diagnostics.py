@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -45,18 +45,35 @@ def docs_href(template: str, code: str) -> str | None:
     return template.replace("{code}", code).replace("{name}", getattr(registry().get(code), "name", code))
 
 
-def to_diagnostic(encoder: Encoder, lines: Sequence[str], finding: Finding, docs_url: str) -> types.Diagnostic:
+def to_diagnostic(encoder: Encoder, lines: Sequence[str], finding: Finding, docs_url: str,
+                  uri: Callable[[str], str] | None = None) -> types.Diagnostic:
+    """One finding as a diagnostic; given `uri` (project path -> URI), with its related places."""
     rule = registry().get(finding.code)
     href = docs_href(docs_url, finding.code)
+    severity = finding.severity_or(rule.severity if rule else "warning")
     return types.Diagnostic(
         range=finding_range(encoder, lines, finding),
         message=finding.message,
-        severity=SEVERITY.get(rule.severity if rule else "warning", types.DiagnosticSeverity.Warning),
+        severity=SEVERITY.get(severity, types.DiagnosticSeverity.Warning),
         code=finding.code,
         code_description=types.CodeDescription(href=href) if href else None,
         source=SOURCE,
+        related_information=related_information(finding, uri) if uri is not None else None,
         data={"code": finding.code, "line": finding.line, "fix": bool(rule and rule.fix_title)},
     )
+
+
+def related_information(
+    finding: Finding, uri: Callable[[str], str]
+) -> list[types.DiagnosticRelatedInformation] | None:
+    """The finding's related places; each covers its whole line (no other file needs reading)."""
+    out = []
+    for related in finding.related:
+        line = max(related.line - 1, 0)
+        rng = types.Range(types.Position(line, 0), types.Position(line + 1, 0))
+        out.append(types.DiagnosticRelatedInformation(
+            location=types.Location(uri=uri(related.path), range=rng), message=related.message))
+    return out or None
 
 
 def error_diagnostic(encoder: Encoder, lines: Sequence[str], message: str) -> types.Diagnostic:
@@ -119,7 +136,7 @@ def diagnostics_for(server: BackcheckServer, root: Root, rel: str, snap: Snapsho
     docs_url = root.settings.docs_url
     for finding in findings:
         try:
-            out.append(to_diagnostic(encoder, lines, finding, docs_url))
+            out.append(to_diagnostic(encoder, lines, finding, docs_url, root.uri))
         except Exception:  # one odd position must not hide the file's other findings
             log.exception("cannot place %s at %s:%s", finding.code, rel, finding.line)
     out.extend(error_diagnostic(encoder, lines, message) for message in errors)

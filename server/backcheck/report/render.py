@@ -48,7 +48,7 @@ def render_text(result: ScanResult, root: Path, color: bool = False) -> str:
     for f in result.findings:
         rule = rules.get(f.code)
         col, _ = reader.columns(f)
-        severity = rule.severity if rule else "warning"
+        severity = f.severity_or(rule.severity if rule else "warning")
         code = f"\033[1;31m{f.code}\033[0m" if color and severity == "error" else (
             f"\033[1;33m{f.code}\033[0m" if color else f.code)
         out.append(f"{f.path}:{f.line}:{col}: {code} {f.message} ({rule.name if rule else ''})")
@@ -89,7 +89,7 @@ def finding_json(f: Finding, reader: LineReader, with_fix: bool, project: Any) -
     return {
         "code": f.code,
         "name": rule.name if rule else "",
-        "severity": rule.severity if rule else "warning",
+        "severity": f.severity_or(rule.severity if rule else "warning"),
         "message": f.message,
         "file": f.path,
         "line": f.line,
@@ -97,6 +97,7 @@ def finding_json(f: Finding, reader: LineReader, with_fix: bool, project: Any) -
         "end_line": f.end_line,
         "end_column": end_col,
         "fix": fix,
+        "related": [{"file": r.path, "line": r.line, "message": r.message} for r in f.related],
     }
 
 
@@ -134,16 +135,25 @@ def render_sarif(result: ScanResult, root: Path, docs_url: str) -> str:
     for f in result.findings:
         col, end_col = reader.columns(f)
         rule = rules.get(f.code)
-        results.append({
+        entry = {
             "ruleId": f.code,
             "ruleIndex": index[f.code],
-            "level": _SARIF_LEVEL[rule.severity if rule else "warning"],
+            "level": _SARIF_LEVEL[f.severity_or(rule.severity if rule else "warning")],
             "message": {"text": f.message},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": f.path, "uriBaseId": "SRCROOT"},
                 "region": {"startLine": f.line, "startColumn": col, "endLine": f.end_line, "endColumn": end_col},
             }}],
-        })
+        }
+        if f.related:
+            entry["relatedLocations"] = [
+                {"id": number, "message": {"text": r.message}, "physicalLocation": {
+                    "artifactLocation": {"uri": r.path, "uriBaseId": "SRCROOT"},
+                    "region": {"startLine": max(r.line, 1)},
+                }}
+                for number, r in enumerate(f.related)
+            ]
+        results.append(entry)
     notifications = [
         {"level": "warning", "message": {"text": e.message},
          "locations": [{"physicalLocation": {"artifactLocation": {"uri": e.path, "uriBaseId": "SRCROOT"}}}]}
