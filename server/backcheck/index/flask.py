@@ -1045,9 +1045,14 @@ def _dedupe(routes: list[Route]) -> list[Route]:
 # ---- connexion --------------------------------------------------------------------------------------
 
 
+# spec documents being read, by id, to their file (for the trail's "settings" step)
+spec_path_of: dict[int, str] = {}
+
+
 def connexion_routes(index: FlaskIndex) -> list[Route]:
     """Routes declared in OpenAPI/Swagger specs that connexion `add_api` loads (operationId -> function)."""
     project = index.project
+    spec_path_of.clear()
     out: list[Route] = []
     seen_specs: set[str] = set()
     for facts, call in project.all_calls():
@@ -1065,6 +1070,7 @@ def connexion_routes(index: FlaskIndex) -> list[Route]:
         spec = load_spec(spec_path)
         if not isinstance(spec, dict):
             continue
+        spec_path_of[id(spec)] = str(spec_path)
         base = _const_str(call.kwargs.get("base_path"))
         resolver = call.kwargs.get("resolver")
         resty = None
@@ -1171,22 +1177,32 @@ def _spec_routes(project: Project, spec: dict, base: str | None, index: FlaskInd
             facts, func = found[0], found[2]
             security = op.get("security", global_security)
             via = []
+            trail: list[AuthStep] = []
+            spec_file = os.path.relpath(spec_path_of.get(id(spec), ""), project.root) if spec_path_of else ""
             if isinstance(security, list) and security:
                 names = [k for entry in security if isinstance(entry, dict) for k in entry]
                 via.append(f"OpenAPI security: {', '.join(names) or 'required'}")
+                trail.append(AuthStep("settings", "OpenAPI security", spec_file, 0, "authenticates",
+                                      f"the spec requires {', '.join(names) or 'credentials'}"))
             for decorator in func.decorators:
-                reason = index.decorator_auth(facts, decorator)
-                if reason:
-                    via.append(f"@{reason}")
-            inline = ac.inline_auth(func)
-            if inline:
-                via.append(inline)
+                step = index.decorator_step(facts, decorator, facts.path, func.first_line)
+                if step is None:
+                    continue
+                step.name = f"@{step.name}"
+                trail.append(step.step)
+                if step.verdict == "authenticates":
+                    via.append(_via(step))
+            for step in index._inline_steps(facts, func):
+                trail.append(step.step)
+                if step.verdict == "authenticates":
+                    via.append(step.reason)
             route = Route(
                 file=facts.path, line=func.line, first_line=func.first_line, function=func.name,
                 methods=[method.upper()], path=(base + "/" + str(path).lstrip("/")) if base else str(path),
                 framework="connexion", auth=bool(via), auth_via=via, handler=func,
                 extra={"module": facts.module, "operationId": qualified},
             )
+            route.auth_trail = trail
             if isinstance(op.get("security"), list) and not op.get("security"):
                 route.public, route.public_via = True, "OpenAPI security: [] on the operation"
             out.append(route)
