@@ -811,6 +811,46 @@ def test_hook_wrapped_in_an_auth_decorator(routes_of) -> None:
     assert not routes[("GET", "/about")].auth
 
 
+def test_response_helpers_judged_by_the_status_they_set(routes_of) -> None:
+    routes = routes_of({"app.py": """
+        from flask import Flask, jsonify, make_response
+        from flask_login import current_user
+        app = Flask(__name__)
+
+        def refuse(message):
+            response = jsonify({"error": message})
+            response.status_code = 401
+            return response
+
+        def no_entry(message):
+            return make_response(jsonify({"error": message}), 403)
+
+        def unauthorized(message):
+            return jsonify({"message": message})
+
+        @app.get("/a")
+        def a():
+            if not current_user.is_authenticated:
+                return refuse("sign in")
+            return {}
+
+        @app.get("/b")
+        def b():
+            if current_user.is_anonymous:
+                return no_entry("sign in")
+            return {}
+
+        @app.get("/c")
+        def c():
+            if not current_user.is_authenticated:
+                return unauthorized("hello")
+            return {}
+    """})
+    assert routes[("GET", "/a")].auth
+    assert routes[("GET", "/b")].auth
+    assert not routes[("GET", "/c")].auth
+
+
 def test_resource_decorators_built_from_a_base_list(routes_of) -> None:
     routes = routes_of({
         "app/base.py": """
