@@ -761,3 +761,144 @@ def test_hook_exemptions_by_route(routes_of) -> None:
     assert not routes[("POST", "/signin")].auth
     assert not routes[("GET", "/public/faq")].auth
     assert routes[("GET", "/public/faq")].auth_trail[0].verdict == "open"
+
+
+def test_hook_wrapped_in_an_auth_decorator(routes_of) -> None:
+    routes = routes_of({
+        "app/__init__.py": """
+            from flask import Flask
+            from app.api import api
+
+            app = Flask(__name__)
+            app.register_blueprint(api, url_prefix="/api")
+        """,
+        "app/api.py": """
+            from flask import Blueprint, g, request
+            from flask_httpauth import HTTPBasicAuth
+
+            api = Blueprint("api", __name__)
+            auth = HTTPBasicAuth()
+            pages = Blueprint("pages", __name__)
+
+            def log_it(fn):
+                return fn
+
+            @api.before_request
+            @auth.login_required
+            def before_request():
+                if not g.current_user.confirmed:
+                    return "unconfirmed", 403
+
+            @pages.before_request
+            @log_it
+            def count():
+                g.count = 1
+
+            @api.get("/posts")
+            def posts():
+                return []
+
+            @pages.get("/about")
+            def about():
+                return ""
+        """,
+    })
+    route = routes[("GET", "/api/posts")]
+    assert route.auth
+    hook = route.auth_trail[0]
+    assert (hook.kind, hook.verdict, hook.line) == ("hook", "authenticates", 13)
+    assert "auth.login_required" in hook.reason
+    assert not routes[("GET", "/about")].auth
+
+
+def test_response_helpers_judged_by_the_status_they_set(routes_of) -> None:
+    routes = routes_of({"app.py": """
+        from flask import Flask, jsonify, make_response
+        from flask_login import current_user
+        app = Flask(__name__)
+
+        def refuse(message):
+            response = jsonify({"error": message})
+            response.status_code = 401
+            return response
+
+        def no_entry(message):
+            return make_response(jsonify({"error": message}), 403)
+
+        def unauthorized(message):
+            return jsonify({"message": message})
+
+        @app.get("/a")
+        def a():
+            if not current_user.is_authenticated:
+                return refuse("sign in")
+            return {}
+
+        @app.get("/b")
+        def b():
+            if current_user.is_anonymous:
+                return no_entry("sign in")
+            return {}
+
+        @app.get("/c")
+        def c():
+            if not current_user.is_authenticated:
+                return unauthorized("hello")
+            return {}
+    """})
+    assert routes[("GET", "/a")].auth
+    assert routes[("GET", "/b")].auth
+    assert not routes[("GET", "/c")].auth
+
+
+def test_resource_decorators_built_from_a_base_list(routes_of) -> None:
+    routes = routes_of({
+        "app/base.py": """
+            from flask_login import login_required
+            from flask_restful import Resource
+
+            class BaseResource(Resource):
+                decorators = [login_required]
+
+            class ApiResource(Resource):
+                method_decorators = [login_required]
+        """,
+        "app/views.py": """
+            from flask import Flask
+            from flask_restful import Api
+            from app.base import ApiResource, BaseResource
+
+            app = Flask(__name__)
+            api = Api(app)
+
+            def csrf_exempt(fn):
+                return fn
+
+            class Users(BaseResource):
+                decorators = BaseResource.decorators + [csrf_exempt]
+
+                def get(self):
+                    return []
+
+            class Groups(ApiResource):
+                method_decorators = [*ApiResource.method_decorators, csrf_exempt]
+
+                def get(self):
+                    return []
+
+            class Plain(BaseResource):
+                def get(self):
+                    return []
+
+            api.add_resource(Users, "/users")
+            api.add_resource(Groups, "/groups")
+            api.add_resource(Plain, "/plain")
+        """,
+    })
+    for path, attr in (("/users", "decorators"), ("/groups", "method_decorators")):
+        route = routes[("GET", path)]
+        assert route.auth, path
+        step = next(s for s in route.auth_trail if s.verdict == "authenticates")
+        assert step.name.endswith(f"{attr}: login_required")
+        assert step.file == "app/views.py"
+    assert routes[("GET", "/plain")].auth

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from backcheck.index.facts import CallV, Const, FileFacts, FuncFacts, Guard, Ref, dotted
+from backcheck.index.facts import CallV, Const, FileFacts, FuncFacts, Guard, Ref, Seq, dotted
 
 if TYPE_CHECKING:
     from backcheck.index.project import Project
@@ -904,6 +904,56 @@ def rejects_with_auth_status(func: FuncFacts) -> bool:
     return False
 
 
+_CALL_TEXT = re.compile(r"\s*([A-Za-z_][\w.]*)\(")
+_STATUS_ARGS = ("status", "status_code", "code")
+_REJECTING_LIBRARY_CALLS = ("redirect", "abort")
+
+
+def _closing_paren(text: str, start: int) -> int:
+    """The index of the parenthesis closing the one at `start` (-1 when it does not close)."""
+    depth, quote = 0, ""
+    for index in range(start, len(text)):
+        char = text[index]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
+
+
+def builds_auth_response(project: Project, facts: FileFacts, func: FuncFacts, depth: int = 0) -> bool:
+    """Whether a response helper turns the caller away by what it does: raises or aborts with 401/403,
+    sets `response.status_code = 401`, returns `(body, 403)`, `make_response(body, 401)`,
+    `Response(..., status=403)`, a redirect, or another such helper's result."""
+    if rejects_with_auth_status(func):
+        return True
+    for name, value in func.locals.items():
+        if name.rpartition(".")[2] in _STATUS_ARGS and "." in name and _status_is_auth([value]):
+            return True
+    for value in func.return_values:
+        if isinstance(value, Ref) and value.name in func.locals:
+            value = func.locals[value.name]
+        if isinstance(value, Seq) and _status_is_auth(value.items[1:]):
+            return True
+        if not isinstance(value, CallV):
+            continue
+        if _status_is_auth([*value.args[1:], *(value.kwargs.get(k) for k in _STATUS_ARGS)]):
+            return True
+        found = resolve_name(project, facts, value.func)
+        if found and found[1] == "function":
+            if depth < 3 and found[2] is not func and builds_auth_response(project, found[0], found[2], depth + 1):
+                return True
+        elif found is None and value.func.rsplit(".", 1)[-1] in _REJECTING_LIBRARY_CALLS:
+            return True
+    return False
+
+
 def status_is_auth(values: list[Any]) -> bool:
     """Whether any of the values is a 401/403 status (a literal or a named constant)."""
     return _status_is_auth(values)
@@ -1114,7 +1164,7 @@ class GateJudge:
             return [_Path("continue" if context == "helper" else "pass", assign, "", (facts.path, node[1]))]
         if context == "handler" and kind in ("pass", "via", "none", "value", "stop"):
             end = (facts.path, node[1])
-            if kind == "stop" or kind == "value" and _REJECTING_TEXT.search(node[2]):
+            if kind == "stop" or kind == "value" and self._rejecting_value(facts, node[2]):
                 return [_Path("reject", assign, node[2], end)]
             return [_Path("pass", assign, "", end)]
         if kind == "via":
@@ -1154,6 +1204,16 @@ class GateJudge:
                     break
             return out
         return [_Path("pass" if context != "wrapper" else "reject", assign)]
+
+    def _rejecting_value(self, facts: FileFacts, text: str) -> bool:
+        """Whether a returned value turns the caller away: a project helper by the response it builds
+        (`return unauthorized("...")` whose body sets a 401), anything else by what it says."""
+        match = _CALL_TEXT.match(text)
+        if match and _closing_paren(text, match.end() - 1) == len(text.rstrip()) - 1:
+            found = resolve_name(self.project, facts, match.group(1))
+            if found and found[1] == "function":
+                return builds_auth_response(self.project, found[0], found[2])
+        return bool(_REJECTING_TEXT.search(text))
 
     def _call(self, facts: FileFacts, callee: str, flags: tuple, who: str, assign: dict,
               depth: int) -> list[_Path]:
@@ -1369,6 +1429,7 @@ __all__ = [
     "OPEN_DECORATOR_NAMES",
     "GateJudge",
     "Verdict",
+    "builds_auth_response",
     "call_authenticates",
     "class_attr",
     "decorator_name",

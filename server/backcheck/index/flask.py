@@ -801,34 +801,49 @@ class FlaskIndex:
             if not found:
                 continue
             owner_facts, value = found
-            for item in self._decorator_items(owner_facts, value):
-                step = self.decorator_step(owner_facts, item, owner_facts.path, cls.line)
+            for item_facts, item in self._decorator_items(owner_facts, value):
+                step = self.decorator_step(item_facts, item, facts.path, cls.line)
                 if step is not None:
                     step.name = f"{cls.name}.{attr}: {step.name}"
                     steps.append(step)
         return steps
 
-    def _decorator_items(self, facts: FileFacts, value: Any, depth: int = 0) -> list[Any]:
-        """The decorators a `decorators` attribute lists: a list, a per-method dict, or `Base.decorators + [...]`."""
-        if isinstance(value, Seq):
-            return list(value.items)
-        if isinstance(value, Map):
-            return [i for v in value.values if v is not None for i in (v.items if isinstance(v, Seq) else [v])]
-        names = getattr(value, "names", None)
-        if not names or depth > 3:
+    def _decorator_items(self, facts: FileFacts, value: Any, depth: int = 0) -> list[tuple[FileFacts, Any]]:
+        """The decorators a `decorators` attribute lists, each with the module its name is resolved in:
+        a list, a per-method dict, `Base.decorators + [...]` or `[*Base.decorators, ...]`."""
+        if depth > 3:
             return []
-        items: list[Any] = []
+        if isinstance(value, Map):
+            value = Seq([i for v in value.values if v is not None for i in (v.items if isinstance(v, Seq) else [v])])
+        if isinstance(value, Seq):
+            items: list[tuple[FileFacts, Any]] = []
+            for item in value.items:
+                inherited = self._base_list(facts, item.name, depth) if isinstance(item, Ref) else None
+                items.extend(inherited if inherited is not None else [(facts, item)])
+            return items
+        names = getattr(value, "names", None)
+        if not names:
+            return []
+        items = []
         for name in names:
-            owner, _, attr = name.rpartition(".")
-            if attr in ("decorators", "method_decorators") and owner:
-                found = ac.resolve_name(self.project, facts, owner)
-                if found and found[1] == "class":
-                    inherited = ac.class_attr(self.project, found[0], found[2], attr)
-                    if inherited:
-                        items.extend(self._decorator_items(inherited[0], inherited[1], depth + 1))
-            elif not any(other.startswith(name + ".") for other in names):
-                items.append(Ref(name))
+            inherited = self._base_list(facts, name, depth)
+            if inherited is not None:
+                items.extend(inherited)
+            elif not any(other.startswith(name + ".") for other in names) and name not in _BUILTIN_WRAPS:
+                items.append((facts, Ref(name)))
         return items
+
+    def _base_list(self, facts: FileFacts, name: str, depth: int) -> list[tuple[FileFacts, Any]] | None:
+        """`Base.decorators` named inside another class's list: the base's own items (None for any other
+        name)."""
+        owner, _, attr = name.rpartition(".")
+        if attr not in ("decorators", "method_decorators") or not owner:
+            return None
+        found = ac.resolve_name(self.project, facts, owner)
+        if not found or found[1] != "class":
+            return []
+        inherited = ac.class_attr(self.project, found[0], found[2], attr)
+        return self._decorator_items(inherited[0], inherited[1], depth + 1) if inherited else []
 
     def _inline_call(self, facts: FileFacts, func: FuncFacts) -> str:
         return ac.inline_call_auth(self.project, facts, func)
@@ -841,7 +856,9 @@ class FlaskIndex:
         for key, (hook_facts, hook) in hooks:
             owner = self.objects[key].name if key is not None else "app"
             name = f"{owner}.before_request {hook.name}"
-            verdict = self.judge.judge(hook_facts, hook, "hook", route)
+            verdict = self._hook_decorated(hook_facts, hook)
+            if verdict is None:
+                verdict = self.judge.judge(hook_facts, hook, "hook", route)
             if verdict is None:
                 reason = self.hook_auth(hook_facts, hook)
                 guard = ac.hook_rejects(hook)
@@ -854,6 +871,15 @@ class FlaskIndex:
             steps.append(_Step(AuthStep("hook", name, hook_facts.path, hook.line, verdict.verdict, verdict.reason),
                                verdict.condition))
         return steps
+
+    def _hook_decorated(self, facts: FileFacts, hook: FuncFacts) -> ac.Verdict | None:
+        """A hook wrapped in an auth decorator (`@bp.before_request` over `@auth.login_required`): the
+        decorator runs before the hook on every request the hook sees, so it gates them all."""
+        for decorator in hook.decorators:
+            step = self.decorator_step(facts, decorator, facts.path, hook.first_line)
+            if step is not None and step.verdict == "authenticates":
+                return ac.Verdict("authenticates", f"@{step.name} on the hook: {step.reason}")
+        return None
 
     def hook_auth(self, facts: FileFacts, hook: FuncFacts) -> str:
         """Whether a before-request hook turns anonymous requests away."""
@@ -947,6 +973,9 @@ def _symbolic_rule(value: Any, local: dict[str, Any]) -> str | None:
         return "{" + value.name.rsplit(".", 1)[-1].strip("{}") + "}" if not value.name.startswith("{") \
             else value.name
     return None
+
+
+_BUILTIN_WRAPS = {"list", "tuple"}
 
 
 def _truthy(value: Any) -> bool:
