@@ -720,13 +720,23 @@ def test_optional_user_that_swallows_the_rejection_of_the_check_it_calls(routes_
     @app.get("/inbox", dependencies=[Depends(user_or_401)])
     def inbox():
         return []
+
+    def rate_limited(user=Depends(user_or_none)):
+        return None
+
+    @app.post("/tasks", dependencies=[Depends(rate_limited)])
+    def tasks():
+        return {}
 """,
     })
     feed, news, inbox = routes[("GET", "/feed")], routes[("GET", "/news")], routes[("GET", "/inbox")]
+    rated = routes[("POST", "/tasks")]
     assert not feed.auth and feed.auth_state == "open"
     assert _steps(feed) == [("dependency", "user_or_none", "open")]
     assert "swallowed" in feed.auth_trail[0].reason and "except NotAuthenticated" in feed.auth_trail[0].reason
     assert not news.auth and "except Exception" in news.auth_trail[0].reason
+    assert not rated.auth and "rate_limited <- " in rated.auth_trail[0].reason
+    assert "swallowed" in rated.auth_trail[0].reason
     assert inbox.auth and _steps(inbox) == [("dependency", "user_or_401", "authenticates")]
 
 

@@ -1008,7 +1008,10 @@ class FastAPIIndex:
         if any(v.optional for v in subs):
             why = next(v.reason for v in subs if v.optional)
             return Verdict(OPEN, f"{func.name} <- {why}", optional=True)
-        return swallowed or body
+        caught = swallowed or next((v for v in subs if v.swallowed), None)
+        if caught is not None and caught is not swallowed:
+            return Verdict(OPEN, f"{func.name} <- {caught.reason}", swallowed=True)
+        return caught or body
 
     def _called_check(self, facts: FileFacts, func: FuncFacts) -> Verdict | None:
         """A dependency that hands the credential to a project function which rejects with 401/403
@@ -1028,7 +1031,7 @@ class FastAPIIndex:
                 if caught:
                     swallowed = swallowed or Verdict(
                         OPEN, f"{func.name} calls {call.func}() inside try, and `except {caught}` does not "
-                              f"raise again: the rejection ({body.reason}) is swallowed")
+                              f"raise again: the rejection ({body.reason}) is swallowed", swallowed=True)
                     continue
                 return Verdict(AUTHENTICATES, f"{func.name} calls {call.func}() -> {body.reason}")
         return swallowed

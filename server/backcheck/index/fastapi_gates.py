@@ -27,6 +27,7 @@ class Verdict:
     reason: str
     condition: str = ""  # CONDITIONAL: the setting or state that leaves the request through
     optional: bool = False  # OPEN because a credential is read but may be missing (auto_error=False)
+    swallowed: bool = False  # OPEN because a check's rejection is caught and not raised again
 
     @property
     def authenticates(self) -> bool:
