@@ -52,6 +52,8 @@ import typing
 import uuid
 from pathlib import Path
 
+from oracle_source import definition_place
+
 SAMPLE_UUID = "00000000-0000-4000-8000-000000000001"
 PROBE_SECONDS = 20
 
@@ -88,24 +90,7 @@ def source_place(obj, root: Path):
         call = next((vars(k)["__call__"] for k in target.__mro__ if "__call__" in vars(k)), None)
         if call is not None and inspect.isfunction(call):
             target = call
-    try:
-        file = inspect.getsourcefile(target)
-        lines, start = inspect.getsourcelines(target)
-    except (TypeError, OSError):
-        return None, None, None, False
-    def_line = start
-    keyword = r"class\s" if inspect.isclass(target) else r"(async\s+)?def\s"
-    for offset, text in enumerate(lines):
-        if re.match(r"\s*" + keyword, text):
-            def_line = start + offset
-            break
-    path = Path(file).resolve()
-    try:
-        rel = path.relative_to(root)
-    except ValueError:
-        return str(path), def_line, start, False
-    inside = not any(part in ("site-packages", "dist-packages", ".venv") for part in rel.parts)
-    return str(rel), def_line, start, inside
+    return definition_place(target, root)
 
 
 def callable_name(call) -> str:

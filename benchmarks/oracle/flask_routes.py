@@ -61,6 +61,8 @@ import traceback
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from oracle_source import definition_place
+
 SAMPLE_UUID = "00000000-0000-4000-8000-000000000001"
 PROBE_SECONDS = 20
 SKIPPED = {"HEAD", "OPTIONS"}
@@ -91,24 +93,7 @@ def source_place(obj, root: Path):
     target = obj
     if not (inspect.isfunction(target) or inspect.ismethod(target) or inspect.isclass(target)):
         return None, None, None, False
-    try:
-        file = inspect.getsourcefile(target)
-        lines, start = inspect.getsourcelines(target)
-    except (TypeError, OSError):
-        return None, None, None, False
-    keyword = r"class\s" if inspect.isclass(target) else r"(async\s+)?def\s"
-    def_line = start
-    for offset, text in enumerate(lines):
-        if re.match(r"\s*" + keyword, text):
-            def_line = start + offset
-            break
-    path = Path(file).resolve()
-    try:
-        rel = path.relative_to(root)
-    except ValueError:
-        return str(path), def_line, start, False
-    inside = not any(part in ("site-packages", "dist-packages", ".venv") for part in rel.parts)
-    return str(rel), def_line, start, inside
+    return definition_place(target, root)
 
 
 def _code_qualname(func) -> str:

@@ -15,7 +15,7 @@ out="$scratch/out/fastapi-realworld.json"
 python="${PYTHON:-/root/.pyenv/versions/3.10.13/bin/python3}"
 pgbin="${PGBIN:-/usr/lib/postgresql/15/bin}"
 pgdata="$scratch/data/pg-realworld"
-port=54329
+port="${PGPORT_ORACLE:-54331}"
 
 [ -e "$dest/.git" ] || git clone -q --no-checkout "$src" "$dest"
 git -C "$dest" reset -q --soft "$SHA"
@@ -54,8 +54,15 @@ if [ ! -s "$pgdata/PG_VERSION" ]; then
     chown postgres "$pgdata"
     su postgres -c "$pgbin/initdb -D $pgdata -A trust -U postgres" >/dev/null
 fi
-su postgres -c "$pgbin/pg_ctl -D $pgdata -o '-p $port -k /tmp' -l $pgdata/log -w start" >/dev/null \
-    || true
+# the cluster must be this script's own: refuse a port another server already holds
+if ! su postgres -c "$pgbin/pg_ctl -D $pgdata status" >/dev/null; then
+    if su postgres -c "$pgbin/pg_isready -q -h localhost -p $port"; then
+        echo "port $port is taken by another PostgreSQL; set PGPORT_ORACLE" >&2
+        exit 1
+    fi
+    su postgres -c "$pgbin/pg_ctl -D $pgdata -o '-p $port -k /tmp' -l $pgdata/log -w start" \
+        >/dev/null
+fi
 su postgres -c "$pgbin/createdb -h /tmp -p $port realworld" 2>/dev/null || true
 export APP_ENV=test SECRET_KEY=oracle-secret
 export DATABASE_URL="postgresql://postgres@localhost:$port/realworld"

@@ -252,7 +252,7 @@ def backcheck_findings(workspace: Path, files: list[str]) -> ChecksOutcome:
         if f.path not in wanted:
             continue
         name, severity = info.get(f.code, ("", "warning"))
-        findings.append(CheckFinding(f.code, name, severity, f.path, f.line, f.message))
+        findings.append(CheckFinding(f.code, name, f.severity_or(severity), f.path, f.line, f.message))
     errors = [f"{e.path}: {e.message}" for e in result.errors if e.path in wanted]
     return ChecksOutcome(findings, errors=errors)
 

@@ -508,6 +508,8 @@ class _GateBuilder:
         if isinstance(stmt, (ast.If, ast.For, ast.While, ast.Try, ast.With, ast.FunctionDef,
                              ast.AsyncFunctionDef, ast.ClassDef)):
             return None
+        if not self.wrapped and "self" not in self.params:
+            return None  # nothing here could be the wrapped view
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call):
                 func = node.func

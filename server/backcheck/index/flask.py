@@ -613,7 +613,7 @@ class FlaskIndex:
                 )
                 route.auth_trail = [s.step for s in steps]
                 if not via and conditions:
-                    route.auth_condition = "; ".join(dict.fromkeys(conditions))
+                    route.auth_condition = " and ".join(dict.fromkeys(conditions))
                 if public_via:
                     route.public, route.public_via = True, public_via
                 elif not via and set(methods) <= {"GET", "HEAD"} and ac.is_static_page(func):
