@@ -28,7 +28,7 @@ from backcheck.rules.base import FileContext, Rule
 
 log = logging.getLogger("backcheck.engine")
 
-CACHE_FORMAT = 41
+CACHE_FORMAT = 50
 
 
 @dataclass(slots=True)

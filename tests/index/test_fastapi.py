@@ -661,3 +661,131 @@ def test_routers_and_endpoints_registered_in_loops(routes_of) -> None:
     assert routes[("GET", "/api/users")].auth and routes[("GET", "/api/items")].auth
     assert ("GET", "/ping") in routes and ("GET", "/version") in routes
     assert not routes[("GET", "/ping")].auth
+
+
+def test_optional_user_that_swallows_the_rejection_of_the_check_it_calls(routes_of) -> None:
+    routes = routes_of({
+        "app/__init__.py": "",
+        "app/errors.py": """
+    from fastapi import HTTPException
+
+    class NotAuthenticated(HTTPException):
+        def __init__(self):
+            super().__init__(status_code=401)
+""",
+        "app/deps.py": """
+    from fastapi import Depends, HTTPException, Request
+    from app.errors import NotAuthenticated
+
+    def current_user(request: Request):
+        token = request.headers.get("Authorization")
+        if not token:
+            raise NotAuthenticated()
+        return token
+
+    def user_or_none(request: Request):
+        try:
+            return current_user(request)
+        except NotAuthenticated:
+            return None
+
+    def user_or_nothing(request: Request):
+        try:
+            return current_user(request)
+        except Exception:
+            return None
+
+    def user_or_401(request: Request):
+        try:
+            return current_user(request)
+        except HTTPException as exc:
+            if exc.status_code == 401:
+                raise
+            return None
+""",
+        "app/main.py": """
+    from fastapi import Depends, FastAPI
+    from app.deps import user_or_401, user_or_none, user_or_nothing
+
+    app = FastAPI()
+
+    @app.get("/feed", dependencies=[Depends(user_or_none)])
+    def feed():
+        return []
+
+    @app.get("/news", dependencies=[Depends(user_or_nothing)])
+    def news():
+        return []
+
+    @app.get("/inbox", dependencies=[Depends(user_or_401)])
+    def inbox():
+        return []
+
+    def rate_limited(user=Depends(user_or_none)):
+        return None
+
+    @app.post("/tasks", dependencies=[Depends(rate_limited)])
+    def tasks():
+        return {}
+""",
+    })
+    feed, news, inbox = routes[("GET", "/feed")], routes[("GET", "/news")], routes[("GET", "/inbox")]
+    rated = routes[("POST", "/tasks")]
+    assert not feed.auth and feed.auth_state == "open"
+    assert _steps(feed) == [("dependency", "user_or_none", "open")]
+    assert "swallowed" in feed.auth_trail[0].reason and "except NotAuthenticated" in feed.auth_trail[0].reason
+    assert not news.auth and "except Exception" in news.auth_trail[0].reason
+    assert not rated.auth and "rate_limited <- " in rated.auth_trail[0].reason
+    assert "swallowed" in rated.auth_trail[0].reason
+    assert inbox.auth and _steps(inbox) == [("dependency", "user_or_401", "authenticates")]
+
+
+def test_router_reassigned_under_a_test_is_conditional_unless_a_default_decides(routes_of) -> None:
+    routes = routes_of({
+        "app/__init__.py": "",
+        "app/config.py": """
+    from pydantic_settings import BaseSettings
+
+    class Settings(BaseSettings):
+        ENVIRONMENT: str = "local"
+        LOCKED: bool = True
+
+    settings = Settings()
+""",
+        "app/main.py": _SCHEMES + """
+    from fastapi import APIRouter, FastAPI
+    from app.config import settings
+
+    def user(token: str = Depends(bearer)):
+        return token
+
+    def create_app(env: str) -> FastAPI:
+        app = FastAPI()
+        docs = APIRouter()
+        if env != "local":
+            docs = APIRouter(dependencies=[Depends(user)])
+
+        @docs.get("/docs")
+        def docs_page():
+            return {}
+
+        admin = APIRouter()
+        if settings.LOCKED:
+            admin = APIRouter(dependencies=[Depends(user)])
+
+        @admin.get("/admin")
+        def admin_page():
+            return {}
+
+        app.include_router(docs)
+        app.include_router(admin)
+        return app
+""",
+    })
+    docs, admin = routes[("GET", "/docs")], routes[("GET", "/admin")]
+    assert not docs.auth and docs.auth_state == "conditional"
+    assert docs.auth_condition == "env == 'local'"
+    assert _steps(docs) == [("router", "user", "conditional")]
+    assert "only when env != 'local'" in docs.auth_trail[0].reason
+    assert admin.auth and admin.auth_state == "authenticated"
+    assert "settings' defaults" in admin.auth_trail[0].reason

@@ -310,6 +310,11 @@ class FuncFacts:
     gate: Any = None
     # Loop variables: name -> (summary of the iterable, position in the unpacked target or -1).
     loops: dict[str, tuple[Any, int]] = field(default_factory=dict)
+    # `try:` blocks: (first line, last line of the body, handlers), each handler as (the exception
+    # names it catches, "" for a bare `except:`; whether its body raises anything).
+    tries: list[tuple[int, int, tuple[tuple[tuple[str, ...], bool], ...]]] = field(default_factory=list)
+    # Local names bound more than once: every binding in order, (name, the `if` tests around it, summary).
+    rebinds: list[tuple[str, tuple[Test, ...], Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

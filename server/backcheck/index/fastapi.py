@@ -118,6 +118,8 @@ class FastAPIIndex:
         self._in_progress: set[str] = set()
         # router key -> the HTTP middleware functions of that app: (module, function)
         self.middleware: dict[tuple[str, str], list[tuple[FileFacts, FuncFacts]]] = {}
+        # id of a router dependency marker -> the tests under which the router has it (`_rebound_deps`)
+        self._dep_gates: dict[int, tuple[list[Test], FileFacts, FuncFacts]] = {}
 
     # -- apps and routers ----------------------------------------------------------------------------
 
@@ -164,10 +166,10 @@ class FastAPIIndex:
         for facts in self.project.files.values():
             if not facts.imports:
                 continue
-            scopes = [facts.assigns.items()]
+            scopes: list[tuple[Any, FuncFacts | None]] = [(facts.assigns.items(), None)]
             for func in facts.all_functions():
-                scopes.append(((k, (v, func.line)) for k, v in func.locals.items()))
-            for scope in scopes:
+                scopes.append((((k, (v, func.line)) for k, v in func.locals.items()), func))
+            for scope, owner in scopes:
                 for name, (value, _line) in scope:
                     if not isinstance(value, CallV) or value.func.rsplit(".", 1)[-1] not in constructors:
                         continue
@@ -176,6 +178,8 @@ class FastAPIIndex:
                         continue
                     key = (facts.module, name)
                     deps = self._deps(facts, value.kwargs.get("dependencies"))
+                    if owner is not None and owner.rebinds:
+                        deps = self._rebound_deps(facts, owner, name, deps, constructors)
                     self.routers[key] = RouterObj(
                         key=key,
                         is_app=kind == "app",
@@ -184,6 +188,41 @@ class FastAPIIndex:
                         dependencies=deps + self._subclass_dependencies(facts, value.func),
                     )
         self._alias_factory_apps()
+
+    def _rebound_deps(self, facts: FileFacts, func: FuncFacts, name: str, deps: list[tuple[Any, FileFacts]],
+                      constructors: set[str]) -> list[tuple[Any, FileFacts]]:
+        """`r = APIRouter()` then `if test: r = APIRouter(dependencies=[...])`: the last binding's
+        dependencies apply only when its own tests hold, the earlier binding's only when they do not."""
+        bindings = [(tests, value) for bound, tests, value in func.rebinds if bound == name]
+        if len(bindings) < 2:
+            return deps
+        (before, earlier), (tests, _) = bindings[-2], bindings[-1]
+        extra = [test for test in tests if test not in before]
+        if not extra:
+            return deps
+        for dep, _ in deps:
+            self._dep_gates[id(dep)] = (extra, facts, func)
+        if not isinstance(earlier, CallV) or earlier.func.rsplit(".", 1)[-1] not in constructors:
+            return deps
+        otherwise = Test(gates.gate_text(extra), [n for t in extra for n in t.names], True)
+        old = self._deps(facts, earlier.kwargs.get("dependencies"))
+        for dep, _ in old:
+            self._dep_gates[id(dep)] = ([otherwise], facts, func)
+        return deps + old
+
+    def _gated(self, dep: Any, verdict: Verdict) -> Verdict:
+        """A router dependency that applies only under a test (see `_rebound_deps`): it authenticates when
+        the test holds with the settings' defaults in project code, else it is conditional on the test."""
+        gate = self._dep_gates.get(id(dep))
+        if gate is None or not verdict.authenticates:
+            return verdict
+        tests, facts, func = gate
+        text = gates.gate_text(tests)
+        if all(self._reads_config(facts, func, test) for test in tests) and self._config_holds(facts, tests, func):
+            return replace(verdict, reason=f"{verdict.reason}; the router has it only when {text}, which "
+                                           "holds with the settings' defaults in project code")
+        return Verdict(CONDITIONAL, f"the router has it only when {text}: {verdict.reason}",
+                       condition=gates.negate(text))
 
     def _deps(self, facts: FileFacts, value: Any, depth: int = 0) -> list[tuple[Any, FileFacts]]:
         """A `dependencies=` list with the module each marker is written in (`dependencies=AUTH_DEPS`
@@ -569,6 +608,7 @@ class FastAPIIndex:
                     f"middleware {dep.name}")
                 continue
             verdict = self.dependency_verdict(dep_facts, dep) or Verdict(OPEN, "not a Depends/Security marker")
+            verdict = self._gated(dep, verdict) if self._dep_gates else verdict
             kind = _ORIGIN_KIND.get(origin, "dependency")
             add(kind, _label(dep.args[0] if isinstance(dep, CallV) and dep.args else dep), dep_facts,
                 dep.line if isinstance(dep, CallV) else 0, verdict, origin)
@@ -955,10 +995,12 @@ class FastAPIIndex:
         body = self._body_verdict(facts, func, optional, binding)
         if body.authenticates:
             return body
+        swallowed = None
         if not optional and body.verdict == OPEN:
             called = self._called_check(facts, func)
-            if called is not None:
+            if called is not None and called.authenticates:
                 return called
+            swallowed = called
         if sub is not None and sub.verdict == CONDITIONAL:
             return replace(sub, reason=f"{func.name} <- {sub.reason}")
         if body.verdict == CONDITIONAL:
@@ -966,11 +1008,17 @@ class FastAPIIndex:
         if any(v.optional for v in subs):
             why = next(v.reason for v in subs if v.optional)
             return Verdict(OPEN, f"{func.name} <- {why}", optional=True)
-        return body
+        caught = swallowed or next((v for v in subs if v.swallowed), None)
+        if caught is not None and caught is not swallowed:
+            return Verdict(OPEN, f"{func.name} <- {caught.reason}", swallowed=True)
+        return caught or body
 
     def _called_check(self, facts: FileFacts, func: FuncFacts) -> Verdict | None:
         """A dependency that hands the credential to a project function which rejects with 401/403
-        (`return verify_token(token)`); only its body counts, the callee's own Depends do not run."""
+        (`return verify_token(token)`); only its body counts, the callee's own Depends do not run.
+        A rejection the caller catches and does not raise again (`except HTTPException: return None`)
+        turns nobody away: that gives an OPEN verdict saying so."""
+        swallowed = None
         for call in func.calls[:30]:
             if "(" in call.func or call.func.split(".", 1)[0] in ("self", "cls"):
                 continue
@@ -979,8 +1027,46 @@ class FastAPIIndex:
                 continue
             body = self._body_verdict(found[0], found[2], set(), {})
             if body.authenticates and (_reads_credentials(found[2]) or _reads_credentials(func)):
+                caught = self._swallowed(facts, func, call.line, self._raised_classes(found[0], found[2]))
+                if caught:
+                    swallowed = swallowed or Verdict(
+                        OPEN, f"{func.name} calls {call.func}() inside try, and `except {caught}` does not "
+                              f"raise again: the rejection ({body.reason}) is swallowed", swallowed=True)
+                    continue
                 return Verdict(AUTHENTICATES, f"{func.name} calls {call.func}() -> {body.reason}")
-        return None
+        return swallowed
+
+    def _raised_classes(self, facts: FileFacts, func: FuncFacts) -> set[str]:
+        """Short names of the exception classes a function raises, with their bases in project code."""
+        names: set[str] = set()
+        for exc in func.raises:
+            if isinstance(exc, Ref):
+                bound = func.locals.get(exc.name)
+                exc = bound if isinstance(bound, CallV) else exc
+            name = exc.func if isinstance(exc, CallV) else exc.name if isinstance(exc, Ref) else ""
+            if not name:
+                continue
+            names.add(name.rsplit(".", 1)[-1])
+            found = self.project.resolve(facts, name)
+            if found and found[1] == "class":
+                for _, base in self.project.class_mro(found[0], found[2]):
+                    names.add((base.name if isinstance(base, ClassFacts) else base).rsplit(".", 1)[-1])
+        return names
+
+    def _swallowed(self, facts: FileFacts, func: FuncFacts, line: int, raised: set[str]) -> str:
+        """The `except` clause that catches a rejection raised at `line` and does not raise again
+        ("" when none does). A 401/403 rejection is an HTTP exception, whatever its own class is named."""
+        for first, last, handlers in func.tries:
+            if not first <= line <= last:
+                continue
+            for caught, raises in handlers:
+                if raises:
+                    continue
+                for name in caught:
+                    short = name.rsplit(".", 1)[-1]
+                    if not name or short in _CATCH_ALL or short in raised:
+                        return name or ":"
+        return ""
 
     def _body_verdict(self, facts: FileFacts, func: FuncFacts, optional: set[str],
                       binding: dict[str, Any]) -> Verdict:
@@ -991,6 +1077,9 @@ class FastAPIIndex:
             status = self._rejection(facts, func, exc)
             if not status:
                 continue
+            if isinstance(exc, CallV) and func.tries and self._swallowed(
+                    facts, func, exc.line, {exc.func.rsplit(".", 1)[-1]}):
+                continue  # `try: raise HTTPException(401) except HTTPException: return None`
             tests = [part for test in whole for part in gates.conjuncts(test)]
             if any(gates.holds(test, binding) is False for test in tests):
                 skipped += 1
@@ -1138,6 +1227,8 @@ def _reads_credentials(func: FuncFacts) -> bool:
 
 
 _TEST_MODULE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$")
+# Exception classes whose handler catches any 401/403 rejection (FastAPI's own HTTPException included).
+_CATCH_ALL = {"Exception", "BaseException", "HTTPException"}
 _ORIGIN_KIND = {"app dependencies": "router", "router dependencies": "router", "include_router dependencies": "include"}
 
 

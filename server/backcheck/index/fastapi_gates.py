@@ -27,6 +27,7 @@ class Verdict:
     reason: str
     condition: str = ""  # CONDITIONAL: the setting or state that leaves the request through
     optional: bool = False  # OPEN because a credential is read but may be missing (auto_error=False)
+    swallowed: bool = False  # OPEN because a check's rejection is caught and not raised again
 
     @property
     def authenticates(self) -> bool:
@@ -162,11 +163,17 @@ def gate_text(tests: list[Test]) -> str:
     return " and ".join(parts)
 
 
+_INVERSE = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn,
+            ast.NotIn: ast.In}
+
+
 def negate(text: str) -> str:
     """`not text`, without a double negation."""
     node = _parse(text)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         return ast.unparse(node.operand)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _INVERSE:
+        return ast.unparse(ast.Compare(node.left, [_INVERSE[type(node.ops[0])]()], node.comparators))
     if node is not None and isinstance(node, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
         return f"not {text}"
     return f"not ({text})"

@@ -77,6 +77,8 @@ class Walker:
         # parameter names of the enclosing functions (the view a decorator's wrapper calls through to)
         self.outer_params: list[set[str]] = []
         self.defined: set[str] = set()
+        # the first binding of each local name of the function being walked: name -> (tests, summary)
+        self.first_binds: dict[str, tuple[tuple[Test, ...], Any]] = {}
 
     # -- entry ---------------------------------------------------------------------------------------
 
@@ -190,6 +192,7 @@ class Walker:
         facts.gate = gate_tree(node, wrapped, {*self.facts.imports, *self.defined, *self.facts.assigns})
         own = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]} - {"self", "cls"}
         outer_func, outer_within, outer_tests, outer_top = self.func, self.within, self.tests, self.top_ids
+        outer_binds, self.first_binds = self.first_binds, {}
         self.func, self.within, self.tests, self.top_ids = facts, (), [], {id(s) for s in node.body}
         self.scope.append(node.name)
         self.outer_params.append(own)
@@ -198,6 +201,7 @@ class Walker:
         self.outer_params.pop()
         self.scope.pop()
         _compact(facts)
+        self.first_binds = outer_binds
         self.func, self.within, self.tests, self.top_ids = outer_func, outer_within, outer_tests, outer_top
 
     def visit_class(self, node: ast.ClassDef) -> None:
@@ -249,11 +253,35 @@ class Walker:
         else:
             return
         if self.func is not None:
+            if isinstance(target, ast.Name):
+                self._rebind(name, value)
             self.func.locals[name] = value
         elif self.cls is not None:
             self.cls.attrs[name] = value
         else:
             self.facts.assigns[name] = (value, line)
+
+    def _rebind(self, name: str, value: Any) -> None:
+        """Keep every binding of a local name bound more than once, with the `if` tests around each."""
+        first = self.first_binds.get(name)
+        if first is None:
+            self.first_binds[name] = (self._tests(), value)
+            return
+        if not any(bound == name for bound, _, _ in self.func.rebinds):
+            self.func.rebinds.append((name, *first))
+        self.func.rebinds.append((name, self._tests(), value))
+
+    def visit_try(self, node: ast.Try) -> None:
+        if self.func is not None and node.body:
+            handlers = []
+            for handler in node.handlers:
+                kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                caught = tuple((dotted(kind) or "?") if kind is not None else "" for kind in kinds)
+                raises = any(isinstance(sub, ast.Raise) for stmt in handler.body for sub in ast.walk(stmt))
+                handlers.append((caught, raises))
+            last = node.body[-1].end_lineno or node.body[-1].lineno
+            self.func.tries.append((node.body[0].lineno, last, tuple(handlers)))
+        self.visit_children(node)
 
     def visit_assign(self, node: ast.Assign) -> None:
         value = summarize(node.value)
@@ -421,7 +449,8 @@ def _compact(func: FuncFacts) -> None:
         func.locals = _EMPTY_DICT
     if not func.loops:
         func.loops = _EMPTY_DICT
-    for name in ("calls", "return_values", "raises", "decorators", "params", "raises_when", "returns_when"):
+    for name in ("calls", "return_values", "raises", "decorators", "params", "raises_when", "returns_when",
+                 "tries", "rebinds"):
         if not getattr(func, name):
             setattr(func, name, _EMPTY_LIST)
 
@@ -450,6 +479,7 @@ _VISITORS = {
     ast.AsyncFor: Walker.visit_for,
     ast.Raise: Walker.visit_raise,
     ast.With: Walker.visit_with,
+    ast.Try: Walker.visit_try,
     ast.AsyncWith: Walker.visit_with,
     ast.Call: Walker.visit_call,
     ast.Attribute: Walker.visit_attribute_status,
