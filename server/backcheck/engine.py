@@ -28,7 +28,7 @@ from backcheck.rules.base import FileContext, Rule
 
 log = logging.getLogger("backcheck.engine")
 
-CACHE_FORMAT = 50
+CACHE_FORMAT = 51
 
 
 @dataclass(slots=True)
